@@ -1,1 +1,8 @@
-export {};
+export { createLogger, type CreateLoggerOptions, type Logger } from './logger';
+export { REDACTED, isSecretKey, redact, scrubText } from './redaction';
+export {
+  currentRequestContext,
+  runWithRequestContext,
+  setContextTenant,
+  type RequestContext,
+} from './request-context';

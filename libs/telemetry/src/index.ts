@@ -1,1 +1,10 @@
-export {};
+export {
+  contextFromTraceparent,
+  currentTraceId,
+  currentTraceparent,
+  initTracing,
+  shutdownTracing,
+  tracer,
+  type TracingOptions,
+} from './tracing';
+export { LATENCY_BUCKETS, Registry, counter, createMetricsRegistry, gauge, histogram } from './metrics';
