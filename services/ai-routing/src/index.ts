@@ -1,1 +1,2 @@
-export {};
+export { aiRoutingService } from './ai-routing.service';
+export { aiRoutingConfigSchema, type AiRoutingConfig } from './config';

@@ -1,1 +1,2 @@
-export {};
+export { analyticsService } from './analytics.service';
+export { analyticsConfigSchema, type AnalyticsConfig } from './config';

@@ -1,1 +1,2 @@
-export {};
+export { authService } from './auth.service';
+export { authConfigSchema, type AuthConfig } from './config';

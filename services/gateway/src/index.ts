@@ -1,1 +1,2 @@
-export {};
+export { gatewayService } from './gateway.service';
+export { gatewayConfigSchema, type GatewayConfig } from './config';

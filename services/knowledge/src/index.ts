@@ -1,1 +1,2 @@
-export {};
+export { knowledgeService } from './knowledge.service';
+export { knowledgeConfigSchema, type KnowledgeConfig } from './config';

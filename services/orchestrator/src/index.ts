@@ -1,1 +1,2 @@
-export {};
+export { orchestratorService } from './orchestrator.service';
+export { orchestratorConfigSchema, type OrchestratorConfig } from './config';

@@ -1,1 +1,1 @@
-export {};
+export { InProcessPlatform, type InProcessPlatformOptions } from './in-process-platform';

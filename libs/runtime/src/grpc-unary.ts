@@ -1,0 +1,52 @@
+import { status, type handleUnaryCall, type Metadata, type ServiceError } from '@grpc/grpc-js';
+import { GrpcError } from '@brainmesh/grpc';
+import { ZodError } from 'zod';
+import { ProblemException, zodIssuesToFieldErrors } from './problem/problem';
+
+/**
+ * Adapts a promise-returning handler to grpc-js's callback style and translates errors raised by
+ * use cases (validation, problem details) to gRPC status with problem details attached.
+ */
+export function unary<Req, Res>(fn: (request: Req, metadata: Metadata) => Promise<Res>): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    fn(call.request, call.metadata).then(
+      (response) => callback(null, response),
+      (err: unknown) => callback(toGrpcError(err) as ServiceError),
+    );
+  };
+}
+
+const HTTP_TO_GRPC: Record<number, status> = {
+  400: status.INVALID_ARGUMENT,
+  401: status.UNAUTHENTICATED,
+  402: status.FAILED_PRECONDITION,
+  403: status.PERMISSION_DENIED,
+  404: status.NOT_FOUND,
+  409: status.ALREADY_EXISTS,
+  412: status.FAILED_PRECONDITION,
+  429: status.RESOURCE_EXHAUSTED,
+  501: status.UNIMPLEMENTED,
+  503: status.UNAVAILABLE,
+  504: status.DEADLINE_EXCEEDED,
+};
+
+export function toGrpcError(err: unknown): Error {
+  if (err instanceof GrpcError) return err;
+  if (err instanceof ZodError) {
+    const errors = zodIssuesToFieldErrors(err);
+    return new GrpcError(status.INVALID_ARGUMENT, `invalid request: ${errors.map((e) => e.field).join(', ')}`, {
+      title: 'Bad Request',
+      errors,
+    });
+  }
+  if (err instanceof ProblemException) {
+    const p = err.problem;
+    return new GrpcError(HTTP_TO_GRPC[p.status] ?? status.INTERNAL, p.detail, {
+      type: p.type,
+      title: p.title,
+      detail: p.detail,
+      errors: p.errors,
+    });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,23 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
+import type { Logger } from '@brainmesh/logging';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, toProblem } from '../problem/problem';
+import { LOGGER } from '../tokens';
+
+/** The one global filter: every error leaves as RFC 9457 problem+json with the request id. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendProblem(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), exception, this.logger);
+  }
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown, logger: Logger): void {
+  const { problem, unexpected } = toProblem(error);
+  if (unexpected) logger.error({ err: error, method: request.method, url: request.url }, 'unhandled error');
+  const body = { ...problem, instance: request.url.split('?')[0], request_id: String(request.id) };
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
+}

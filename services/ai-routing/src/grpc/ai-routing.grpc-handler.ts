@@ -1,0 +1,13 @@
+import { Injectable } from '@nestjs/common';
+import { airoutingV1 } from '@brainmesh/contracts';
+import { ServiceInfo, unary, type GrpcHandler } from '@brainmesh/runtime';
+
+/** AiRoutingService over gRPC: translation only, each method delegates in one line. */
+@Injectable()
+export class AiRoutingGrpcHandler implements GrpcHandler {
+  constructor(private readonly info: ServiceInfo) {}
+
+  readonly implementation: airoutingV1.AiRoutingServiceServer = {
+    getServiceInfo: unary(async () => ({ info: this.info.toMessage() })),
+  };
+}

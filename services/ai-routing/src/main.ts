@@ -1,0 +1,4 @@
+import { runService } from '@brainmesh/runtime';
+import { aiRoutingService } from './ai-routing.service';
+
+void runService(aiRoutingService);

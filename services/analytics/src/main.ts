@@ -1,0 +1,4 @@
+import { runService } from '@brainmesh/runtime';
+import { analyticsService } from './analytics.service';
+
+void runService(analyticsService);

@@ -1,0 +1,4 @@
+import { runService } from '@brainmesh/runtime';
+import { authService } from './auth.service';
+
+void runService(authService);

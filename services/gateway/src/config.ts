@@ -1,0 +1,19 @@
+import { z } from '@brainmesh/config';
+import { baseServiceConfig } from '@brainmesh/runtime';
+
+const grpcAddress = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[^\s:]+:\d+$/)
+    .default(fallback)
+    .describe('a host:port gRPC address, e.g. auth:50051');
+
+/** Environment of the gateway, the only public entry (see README "Configuration"). */
+export const gatewayConfigSchema = baseServiceConfig({ httpPort: 8080, grpcPort: 50050 }).extend({
+  AUTH_GRPC_URL: grpcAddress('127.0.0.1:50051'),
+  AI_ROUTING_GRPC_URL: grpcAddress('127.0.0.1:50052'),
+  KNOWLEDGE_GRPC_URL: grpcAddress('127.0.0.1:50053'),
+  ORCHESTRATOR_GRPC_URL: grpcAddress('127.0.0.1:50054'),
+  ANALYTICS_GRPC_URL: grpcAddress('127.0.0.1:50055'),
+});
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

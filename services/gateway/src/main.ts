@@ -1,0 +1,4 @@
+import { runService } from '@brainmesh/runtime';
+import { gatewayService } from './gateway.service';
+
+void runService(gatewayService);

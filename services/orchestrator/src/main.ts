@@ -1,0 +1,4 @@
+import { runService } from '@brainmesh/runtime';
+import { orchestratorService } from './orchestrator.service';
+
+void runService(orchestratorService);
