@@ -24,7 +24,7 @@ import { DiagnosticsGrpcHandler, DiagnosticsServiceDefinition } from './diagnost
 import { EmitPipelineProbeUseCase } from './diagnostics/emit-pipeline-probe.use-case';
 import { UnitOfWork } from './events/unit-of-work.repository';
 import { HealthController } from './http/health.controller';
-import { sendProblem, ProblemDetailsFilter } from './http/problem-details.filter';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { installRequestLifecycle, requestIdFrom } from './http/request-lifecycle';
 import { Readiness } from './readiness';
 import type { BaseServiceConfig } from './service-config';
@@ -135,11 +135,12 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
       });
       const fastify = adapter.getInstance();
       installRequestLifecycle(fastify, { service: def.name, logger: this.logger, registry: this.registry });
-      fastify.setErrorHandler((error, request, reply) => sendProblem(request, reply, error, this.logger));
 
       this.app = await NestFactory.create<NestFastifyApplication>(rootModule(def.module, providers), adapter, {
         logger: nestLogger(this.logger),
         abortOnError: false,
+        // Fastify's own JSON parser only: form bodies get 415 instead of being half-understood.
+        bodyParser: false,
       });
       this.app.useGlobalFilters(new ProblemDetailsFilter(this.logger));
       await this.app.listen(config.HTTP_PORT, config.HTTP_HOST);

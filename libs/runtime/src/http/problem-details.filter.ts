@@ -11,13 +11,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), exception, this.logger);
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { problem, unexpected } = toProblem(exception);
+    if (unexpected) this.logger.error({ err: exception, method: request.method, url: request.url }, 'unhandled error');
+    const body = { ...problem, instance: request.url.split('?')[0], request_id: String(request.id) };
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }
-}
-
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown, logger: Logger): void {
-  const { problem, unexpected } = toProblem(error);
-  if (unexpected) logger.error({ err: error, method: request.method, url: request.url }, 'unhandled error');
-  const body = { ...problem, instance: request.url.split('?')[0], request_id: String(request.id) };
-  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
 }
