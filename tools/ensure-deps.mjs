@@ -1,7 +1,7 @@
 // Installs dependencies when they are missing or older than package-lock.json, so that
 // `npm start` and `npm test` work on a fresh clone. Uses only Node built-ins.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -21,13 +21,17 @@ export function ensureDeps() {
   const marker = join(ROOT, 'node_modules', '.package-lock.json');
   const lock = join(ROOT, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  say('installing dependencies (npm ci, first run takes about a minute)…');
+  say('installing dependencies (npm install from package-lock.json; the first run takes about a minute)…');
   const t0 = Date.now();
-  const status = run('npm', ['ci', '--no-audit', '--no-fund']);
+  // `npm install`, not `npm ci`: npm 11 writes lock files without other platforms' optional
+  // binaries, which `npm ci` then refuses as out of sync. With the lock file present, the locked
+  // versions are installed all the same.
+  const status = run('npm', ['install', '--no-audit', '--no-fund']);
   if (status !== 0) {
-    say('npm ci failed: check your network access to the npm registry, then run `npm ci` to see the error');
+    say('npm install failed: check your access to the npm registry, then run `npm install` to see the error');
     process.exit(status);
   }
+  if (existsSync(marker)) utimesSync(marker, new Date(), new Date());
   say(`dependencies installed in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
