@@ -20,6 +20,8 @@ export interface GrpcBinding {
 export interface EventSubscriber {
   readonly groupId: string;
   readonly topics: string[];
+  /** Where a brand-new consumer group starts: the topic's beginning, or (default) its end. */
+  readonly fromBeginning?: boolean;
   handle(envelope: EventEnvelope<unknown>): Promise<void>;
 }
 

@@ -151,17 +151,20 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
       if (def.database) this.grpc.addService(DiagnosticsServiceDefinition, this.app.get(DiagnosticsGrpcHandler).implementation);
       this.grpcPort = await this.grpc.start();
 
-      this.relay?.start();
+      // Consumers join before this service publishes anything, so nothing it emits can precede them.
       for (const subscriberType of def.subscribers ?? []) {
         const subscriber = this.app.get(subscriberType);
         this.subscriptions.push(
           await this.bus!.subscribe({
             groupId: subscriber.groupId,
             topics: subscriber.topics,
+            // In one process the in-process log holds only this run's events: a new group reads them all.
+            fromBeginning: subscriber.fromBeginning ?? this.options.bus !== undefined,
             handler: (envelope) => subscriber.handle(envelope),
           }),
         );
       }
+      this.relay?.start();
       readiness.markStarted();
       this.grpc.setServingStatus('SERVING');
       this.logger.info({ ...this.address, ms: Date.now() - started }, `${def.name} started`);
@@ -171,6 +174,16 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
       await this.stop().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Publishes everything still in the outbox and stops the relay, leaving consumers running (the
+   * embedded runner flushes every service this way before stopping any consumer).
+   */
+  async flushOutbox(): Promise<void> {
+    const relay = this.relay;
+    this.relay = undefined;
+    await relay?.stop({ flush: true }).catch((err: unknown) => this.logger.warn({ err }, 'outbox flush failed'));
   }
 
   /** Graceful stop: unready, stop consuming, drain HTTP and gRPC, flush the outbox, close. */

@@ -103,10 +103,15 @@ export class InProcessPlatform {
     return { gatewayUrl: gateway.httpUrl, services: [...started, gateway] };
   }
 
-  /** Gateway first (stop taking requests, drain), then the services (flush outboxes), then the bus. */
+  /**
+   * Gateway first (stop taking requests, drain in-flight ones), then every outbox is flushed while
+   * all consumers still run, then the services stop, then the bus.
+   */
   async stop(): Promise<void> {
     await this.gateway?.stop();
     this.gateway = undefined;
+    await Promise.all(this.hosts.map((h) => h.flushOutbox()));
+    await this.bus?.drain(10_000);
     await Promise.all(this.hosts.splice(0).map((h) => h.stop()));
     await this.bus?.disconnect();
   }

@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { createTestDatabase, requireInfraEnv, uniqueName, type TestDatabase } from '@brainmesh/testing';
+import { LogCapture, createTestDatabase, requireInfraEnv, uniqueName, type TestDatabase } from '@brainmesh/testing';
 import { createDataSource, ensureDatabase, isEmbedded, pingDatabase, runMigrations } from '../../src';
 
 class CreateWidgets1700000000001 implements MigrationInterface {
@@ -31,14 +30,8 @@ class AddWidgetColor1700000000002 implements MigrationInterface {
 const migrations = [CreateWidgets1700000000001, AddWidgetColor1700000000002];
 
 function capturingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(JSON.parse(chunk.toString()));
-      cb();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
+  const capture = new LogCapture();
+  return { logger: pino({ level: 'info' }, capture), lines: capture.lines };
 }
 
 const countWidgets = async (ds: DataSource) =>

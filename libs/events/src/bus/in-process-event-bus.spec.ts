@@ -41,6 +41,26 @@ describe('InProcessEventBus', () => {
   });
   afterEach(() => bus.disconnect());
 
+  it('drain() waits until every subscribed group has handled what was published', async () => {
+    const slow = deferred();
+    const seen: string[] = [];
+    await bus.subscribe({
+      groupId: 'g-drain',
+      topics: [TOPIC],
+      handler: async (e) => {
+        await slow.promise;
+        seen.push((e.data as { note: string }).note);
+      },
+    });
+    await bus.publish([probe('t1', 'a'), probe('t1', 'b')]);
+    expect(await bus.drain(50)).toBe(false);
+    expect(bus.pendingDeliveries()).toBe(2);
+    slow.resolve();
+    expect(await bus.drain(2_000)).toBe(true);
+    expect(seen).toEqual(['a', 'b']);
+    expect(bus.pendingDeliveries()).toBe(0);
+  });
+
   it('delivers after publish resolves, with meta', async () => {
     const got: Array<[EventEnvelope, MessageMeta]> = [];
     await bus.subscribe({ groupId: 'g', topics: [TOPIC], handler: async (e, m) => void got.push([e, m]) });
@@ -159,6 +179,38 @@ describe('InProcessEventBus', () => {
     await bus.subscribe({ groupId: 'g', topics: [TOPIC], fromBeginning: true, handler: async (e) => void got.push((e.data as { note: string }).note) });
     await until(() => got.length === 3);
     expect(got).toEqual(['1', '2', '3']);
+  });
+
+  it('trims consumed messages beyond the retention, never unconsumed ones', async () => {
+    const small = new InProcessEventBus({ logger, registry, numPartitions: 1, retainPerPartition: 5 });
+    await small.connect();
+    const fast: string[] = [];
+    const slow: string[] = [];
+    const gate = deferred();
+    await small.subscribe({ groupId: 'fast', topics: [TOPIC], handler: async (e) => void fast.push(notes([e])[0]) });
+    await small.subscribe({
+      groupId: 'slow',
+      topics: [TOPIC],
+      handler: async (e) => {
+        await gate.promise;
+        slow.push(notes([e])[0]);
+      },
+    });
+    const all = Array.from({ length: 3000 }, (_, i) => String(i));
+    for (let i = 0; i < all.length; i += 500) await small.publish(all.slice(i, i + 500).map((n) => probe('k', n)));
+    await until(() => fast.length === 3000);
+    gate.resolve(); // the slow group still gets everything: nothing it has not consumed was dropped
+    await until(() => slow.length === 3000, 10_000);
+    expect(slow).toEqual(all);
+    await small.publish([probe('k', 'last')]);
+    await until(() => fast.length === 3001 && slow.length === 3001);
+    const late: string[] = [];
+    await small.subscribe({ groupId: 'late', topics: [TOPIC], fromBeginning: true, handler: async (e) => void late.push(notes([e])[0]) });
+    await until(() => late.at(-1) === 'last');
+    expect(late.length).toBeGreaterThanOrEqual(5);
+    expect(late.length).toBeLessThan(1_100);
+    expect(late).toEqual([...all, 'last'].slice(-late.length));
+    await small.disconnect();
   });
 
   it('requires connect and reports health', async () => {

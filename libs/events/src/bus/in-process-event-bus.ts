@@ -23,12 +23,40 @@ export interface InProcessEventBusOptions {
   /** Partitions per topic (default 6, like Kafka): order is per partition, so per key. */
   numPartitions?: number;
   retry?: RetryOptions;
+  /**
+   * Messages kept per partition once every group has consumed them (default 10 000), for groups
+   * that subscribe later `fromBeginning`. Unconsumed messages are always kept.
+   */
+  retainPerPartition?: number;
 }
 
 interface LogEntry {
   key: string;
   /** Serialized like a Kafka message value, so handlers never share objects with the producer. */
   value: string;
+}
+
+/** One partition: entries from offset `base` on (older ones were trimmed). */
+class PartitionLog {
+  base = 0;
+  readonly entries: LogEntry[] = [];
+
+  get end(): number {
+    return this.base + this.entries.length;
+  }
+
+  at(offset: number): LogEntry | undefined {
+    return this.entries[offset - this.base];
+  }
+
+  /** Drops entries before `offset` (in chunks, so trimming stays cheap). */
+  trimBefore(offset: number): void {
+    const drop = Math.min(offset - this.base, this.entries.length);
+    if (drop < 1_000 && drop < this.entries.length) return;
+    if (drop <= 0) return;
+    this.entries.splice(0, drop);
+    this.base += drop;
+  }
 }
 
 interface Member {
@@ -58,13 +86,14 @@ const tpKey = (topic: string, partition: number) => `${topic}#${partition}`;
  * is retried with backoff and its message is never skipped. Nothing survives the process.
  */
 export class InProcessEventBus implements EventBus {
-  private readonly logs = new Map<string, LogEntry[][]>();
+  private readonly logs = new Map<string, PartitionLog[]>();
   private readonly groups = new Map<string, Group>();
   private readonly metrics;
   private readonly service: string;
   private readonly partitions: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
+  private readonly retain: number;
   private connected = false;
 
   constructor(private readonly options: InProcessEventBusOptions) {
@@ -73,6 +102,7 @@ export class InProcessEventBus implements EventBus {
     this.partitions = options.numPartitions ?? DEFAULT_PARTITIONS;
     this.retryInitialMs = options.retry?.initialMs ?? 200;
     this.retryMaxMs = options.retry?.maxMs ?? 10_000;
+    this.retain = options.retainPerPartition ?? 10_000;
   }
 
   async connect(): Promise<void> {
@@ -95,8 +125,10 @@ export class InProcessEventBus implements EventBus {
     const entries = messages.map((m) => ({ topic: m.topic, key: m.key, value: JSON.stringify(m.envelope) }));
     for (const { topic, key, value } of entries) {
       const partition = partitionFor(key, this.partitions);
-      this.topicLog(topic)[partition].push({ key, value });
+      const log = this.topicLog(topic)[partition];
+      log.entries.push({ key, value });
       touched.add(tpKey(topic, partition));
+      this.trim(topic, partition, log);
     }
     // Deliver after publish has resolved, as a broker would.
     setImmediate(() => {
@@ -115,9 +147,9 @@ export class InProcessEventBus implements EventBus {
     const group = this.group(options.groupId);
     for (const topic of options.topics) {
       const log = this.topicLog(topic);
-      log.forEach((entries, partition) => {
+      log.forEach((partitionLog, partition) => {
         const tp = tpKey(topic, partition);
-        if (!group.committed.has(tp)) group.committed.set(tp, options.fromBeginning ? 0 : entries.length);
+        if (!group.committed.has(tp)) group.committed.set(tp, options.fromBeginning ? partitionLog.base : partitionLog.end);
       });
     }
     const member: Member = {
@@ -129,6 +161,33 @@ export class InProcessEventBus implements EventBus {
     group.members.push(member);
     this.pumpGroup(group);
     return { stop: () => this.leave(member) };
+  }
+
+  /**
+   * Waits until every consumer group that has members has handled everything published so far
+   * (the embedded runner calls it at shutdown, after flushing the outboxes, so no event published
+   * in this process is left unconsumed). Resolves false if that takes longer than `timeoutMs`.
+   */
+  async drain(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.pendingDeliveries() === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(20);
+    }
+  }
+
+  /** Messages published but not yet committed by a group with a member subscribed to their topic. */
+  pendingDeliveries(): number {
+    let pending = 0;
+    for (const group of this.groups.values()) {
+      for (const [tp, committed] of group.committed) {
+        const [topic, partition] = this.splitTp(tp);
+        if (!group.members.some((m) => m.topics.has(topic))) continue;
+        pending += this.topicLog(topic)[partition]!.end - committed;
+      }
+    }
+    return pending;
   }
 
   private async leave(member: Member): Promise<void> {
@@ -146,13 +205,24 @@ export class InProcessEventBus implements EventBus {
     if (!this.connected) throw new Error('InProcessEventBus is not connected (call connect())');
   }
 
-  private topicLog(topic: string): LogEntry[][] {
+  private topicLog(topic: string): PartitionLog[] {
     let log = this.logs.get(topic);
     if (!log) {
-      log = Array.from({ length: this.partitions }, () => []);
+      log = Array.from({ length: this.partitions }, () => new PartitionLog());
       this.logs.set(topic, log);
     }
     return log;
+  }
+
+  /** Keeps what some group has yet to consume, plus the last `retainPerPartition` messages. */
+  private trim(topic: string, partition: number, log: PartitionLog): void {
+    const tp = tpKey(topic, partition);
+    let keepFrom = log.end - this.retain;
+    for (const group of this.groups.values()) {
+      const committed = group.committed.get(tp);
+      if (committed !== undefined) keepFrom = Math.min(keepFrom, committed);
+    }
+    if (keepFrom > log.base) log.trimBefore(keepFrom);
   }
 
   private group(groupId: string): Group {
@@ -203,10 +273,10 @@ export class InProcessEventBus implements EventBus {
     let attempt = 0;
     for (;;) {
       group.rerun.delete(tp);
-      const offset = group.committed.get(tp) ?? 0;
+      const offset = Math.max(group.committed.get(tp) ?? 0, log.base);
       const member = this.owner(group, topic, partition);
-      if (!member || offset >= log.length) return;
-      const entry = log[offset];
+      const entry = log.at(offset);
+      if (!member || !entry) return;
       const delivery = this.deliver(member, groupId, topic, partition, offset, entry);
       member.inFlight.add(delivery);
       try {

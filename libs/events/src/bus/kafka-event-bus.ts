@@ -175,7 +175,7 @@ export class KafkaEventBus implements EventBus {
     if (options.topics.length === 0) throw new Error('subscribe: topics must not be empty');
     const admin = await this.requireConnected();
     await this.ensureTopics(options.topics);
-    if (!options.fromBeginning) await this.pinNewGroupToEnd(admin, options.groupId, options.topics);
+    const startOffsets = options.fromBeginning ? [] : await this.endOffsetsOfUncommitted(admin, options.groupId, options.topics);
     const subscription = new KafkaSubscription(
       this.kafka.consumer({
         groupId: options.groupId,
@@ -193,6 +193,7 @@ export class KafkaEventBus implements EventBus {
         service: this.service,
         retryInitialMs: this.options.retry?.initialMs ?? 200,
         retryMaxMs: this.options.retry?.maxMs ?? 10_000,
+        startOffsets,
         onStopped: (s) => this.subscriptions.delete(s),
       },
     );
@@ -253,26 +254,25 @@ export class KafkaEventBus implements EventBus {
     for (const t of missing) this.knownTopics.add(t);
   }
 
-  /**
-   * "Start at the end" must mean the end as of `subscribe()`, not as of the first fetch after the
-   * group join (which would lose messages published in between): commit the current end offsets
-   * for a group that has none yet.
-   */
-  private async pinNewGroupToEnd(admin: Admin, groupId: string, topics: string[]): Promise<void> {
+  /** Current end offsets of the partitions for which the group has no committed offset. */
+  private async endOffsetsOfUncommitted(admin: Admin, groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
     const committed = await admin.fetchOffsets({ groupId, topics });
+    const result: TopicPartitionOffset[] = [];
     for (const { topic, partitions } of committed) {
-      const unset = new Set(partitions.filter((p) => p.offset === '-1').map((p) => p.partition));
+      const unset = new Set(partitions.filter((p) => BigInt(p.offset) < 0n).map((p) => p.partition));
       if (unset.size === 0) continue;
-      const ends = await admin.fetchTopicOffsets(topic);
-      const pinned = ends.filter((e) => unset.has(e.partition)).map((e) => ({ partition: e.partition, offset: e.high }));
-      try {
-        await admin.setOffsets({ groupId, topic, partitions: pinned });
-      } catch (err) {
-        // The group is active (another member already runs): its members own the positions.
-        this.logger.debug({ err, groupId, topic }, 'did not pin start offsets of an active group');
+      for (const end of await admin.fetchTopicOffsets(topic)) {
+        if (unset.has(end.partition)) result.push({ topic, partition: end.partition, offset: end.high });
       }
     }
+    return result;
   }
+}
+
+interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
 }
 
 interface SubscriptionDeps {
@@ -281,6 +281,12 @@ interface SubscriptionDeps {
   service: string;
   retryInitialMs: number;
   retryMaxMs: number;
+  /**
+   * Where a new group starts (partitions without committed offsets, `fromBeginning: false`): the
+   * end offsets as of `subscribe()`. Committed once the member has its assignment, so that a
+   * restart before the first handled message does not jump to a later "latest".
+   */
+  startOffsets: TopicPartitionOffset[];
   onStopped(subscription: KafkaSubscription): void;
 }
 
@@ -288,6 +294,7 @@ interface SubscriptionDeps {
 class KafkaSubscription implements Subscription {
   private readonly abort = new AbortController();
   private stopping?: Promise<void>;
+  private initialCommit?: Promise<void>;
 
   constructor(
     private readonly consumer: Consumer,
@@ -295,14 +302,39 @@ class KafkaSubscription implements Subscription {
     private readonly deps: SubscriptionDeps,
   ) {}
 
-  /** Connects, joins the group and resolves on the first join (retrying while the coordinator loads). */
+  /**
+   * Connects, joins the group (kafkajs retries while the coordinator loads, e.g. on a fresh KRaft
+   * broker) and resolves once the member has fetched from its start positions, so anything
+   * published after `subscribe()` resolves is seen.
+   */
   async start(joinTimeoutMs: number): Promise<void> {
     const { consumer } = this;
     let timer: NodeJS.Timeout | undefined;
-    const joined = new Promise<void>((resolve, reject) => {
-      const removeJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
-        removeJoin();
-        resolve();
+    const ready = new Promise<void>((resolve, reject) => {
+      let joined = false;
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        if (joined) return;
+        joined = true;
+        const assignment = event.payload.memberAssignment;
+        const owned = this.deps.startOffsets.filter((o) => assignment[o.topic]?.includes(o.partition));
+        if (owned.length > 0) {
+          // Before the first fetch: position there (no later "latest") and commit it. If that
+          // fails, kafkajs' own default (the end at the first fetch) applies: log, carry on.
+          const degrade = (err: unknown) =>
+            this.deps.logger.warn({ err }, 'could not pin the start offsets of a new consumer group');
+          try {
+            for (const o of owned) consumer.seek(o);
+            this.initialCommit = consumer.commitOffsets(owned).catch(degrade);
+          } catch (err) {
+            degrade(err);
+          }
+        }
+        if (Object.values(assignment).every((partitions) => partitions.length === 0)) resolve();
+      });
+      const removeFetch = consumer.on(consumer.events.FETCH, () => {
+        if (!joined) return;
+        removeFetch();
+        void (this.initialCommit ?? Promise.resolve()).then(resolve);
       });
       consumer.on(consumer.events.CRASH, (event) => {
         const { error, restart } = event.payload;
@@ -310,7 +342,7 @@ class KafkaSubscription implements Subscription {
         if (!restart) reject(error);
       });
       timer = setTimeout(
-        () => reject(new Error(`consumer group ${this.options.groupId} did not join within ${joinTimeoutMs} ms`)),
+        () => reject(new Error(`consumer group ${this.options.groupId} did not become ready within ${joinTimeoutMs} ms`)),
         joinTimeoutMs,
       );
     });
@@ -322,7 +354,7 @@ class KafkaSubscription implements Subscription {
         partitionsConsumedConcurrently: 1,
         eachMessage: (payload) => this.eachMessage(payload),
       });
-      await joined;
+      await ready;
     } finally {
       clearTimeout(timer);
     }
@@ -343,6 +375,8 @@ class KafkaSubscription implements Subscription {
   private async eachMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     // Once stopping, touch nothing: an uncommitted message is redelivered to the next member.
     if (this.abort.signal.aborted) return;
+    // Never let the start-offset commit land after (and so rewind) a handler's commit.
+    if (this.initialCommit) await this.initialCommit;
     const { logger, metrics, service } = this.deps;
     const group = this.options.groupId;
     const labels = { service, topic, group };

@@ -19,6 +19,11 @@ export interface OutboxRelayOptions {
   retry?: { initialMs?: number; maxMs?: number };
   /** A publish that has not been acknowledged after this long counts as failed (default 30 s). */
   publishTimeoutMs?: number;
+  /**
+   * Published rows older than this are deleted by the running relay, a bounded chunk every few
+   * minutes (default 7 days; 0 keeps them forever).
+   */
+  retainPublishedMs?: number;
   logger: Logger;
   registry?: Registry;
 }
@@ -50,6 +55,9 @@ interface OutboxRow {
  */
 const LOCK_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended('brainmesh:outbox-relay', 0)) AS locked";
 const METRICS_REFRESH_MS = 1_000;
+const PRUNE_INTERVAL_MS = 5 * 60_000;
+const PRUNE_CHUNK = 10_000;
+const DEFAULT_RETAIN_PUBLISHED_MS = 7 * 24 * 3_600_000;
 
 class TimeoutError extends Error {}
 
@@ -83,6 +91,7 @@ export class OutboxRelay {
   private notified = false;
   private wake?: () => void;
   private lastMetricsAt = 0;
+  private lastPruneAt = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.metrics = outboxMetrics(options.registry);
@@ -208,6 +217,7 @@ export class OutboxRelay {
       }
       if (failures > 0) this.logger.info({ service: this.options.service, failures }, 'outbox publishing recovered');
       failures = 0;
+      if (result.kind === 'idle') await this.pruneIfDue();
       if (result.kind === 'published' && result.count === this.batchSize) continue;
       await this.pause(this.pollIntervalMs, true);
     }
@@ -224,6 +234,27 @@ export class OutboxRelay {
       await sleep(ms, abort.signal);
     } finally {
       this.wake = undefined;
+    }
+  }
+
+  /** Deletes a bounded chunk of old published rows, at most every few minutes. */
+  async pruneIfDue(now = Date.now()): Promise<number> {
+    const retainMs = this.options.retainPublishedMs ?? DEFAULT_RETAIN_PUBLISHED_MS;
+    if (retainMs <= 0 || now - this.lastPruneAt < PRUNE_INTERVAL_MS) return 0;
+    this.lastPruneAt = now;
+    try {
+      const [, deleted] = (await this.options.dataSource.query(
+        `DELETE FROM outbox_events WHERE seq IN (
+           SELECT seq FROM outbox_events
+            WHERE published_at IS NOT NULL AND published_at < now() - ($1::bigint * interval '1 millisecond')
+            LIMIT ${PRUNE_CHUNK})`,
+        [retainMs],
+      )) as [unknown, number];
+      if (deleted > 0) this.logger.debug({ service: this.options.service, deleted }, 'pruned published outbox rows');
+      return deleted;
+    } catch (err) {
+      this.logger.warn({ err, service: this.options.service }, 'could not prune the outbox');
+      return 0;
     }
   }
 

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import type { Admin } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { requireInfraEnv, uniqueName, waitFor } from '@brainmesh/testing';
@@ -37,7 +37,6 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
   const { logger, lines } = captureLogger('info');
   let brokers: string[];
   let admin: Admin;
-  let consumerBus: KafkaEventBus;
   let relayBus: KafkaEventBus;
   let tracing: ReturnType<typeof installTestTracing>;
 
@@ -47,6 +46,7 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
   let Ping: EventDefinition<{ note: string }>;
   let outbox: OutboxWriter;
   let registry: Registry;
+  let consumerBus: KafkaEventBus;
   const relays: OutboxRelay[] = [];
   const subscriptions: Subscription[] = [];
 
@@ -54,13 +54,12 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     brokers = requireInfraEnv().kafkaBrokers;
     tracing = installTestTracing();
     admin = await kafkaAdmin();
-    consumerBus = new KafkaEventBus({ clientId: uniqueName('consumer'), brokers, logger });
     relayBus = new KafkaEventBus({ clientId: uniqueName('relay'), brokers, logger, topics: [] });
-    await Promise.all([consumerBus.connect(), relayBus.connect()]);
+    await relayBus.connect();
   });
 
   afterAll(async () => {
-    await Promise.allSettled([consumerBus?.disconnect(), relayBus?.disconnect(), admin?.disconnect()]);
+    await Promise.allSettled([relayBus?.disconnect(), admin?.disconnect()]);
     tracing?.uninstall();
   });
 
@@ -71,11 +70,14 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     Ping = defineEvent({ type: 'medium.ping', version: 1, topic, schema: z.object({ note: z.string() }), catalog });
     outbox = new OutboxWriter({ catalog });
     registry = new Registry();
+    consumerBus = new KafkaEventBus({ clientId: uniqueName('consumer'), brokers, logger, registry, topics: [] });
+    await consumerBus.connect();
   });
 
   afterEach(async () => {
     await Promise.allSettled(subscriptions.splice(0).map((s) => s.stop()));
     await Promise.allSettled(relays.splice(0).map((r) => r.stop({ flush: false, timeoutMs: 5_000 })));
+    await consumerBus?.disconnect();
     await db?.close();
   });
 
@@ -120,6 +122,9 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
   };
 
   it('creates the platform topics on connect and event topics with 6 partitions', async () => {
+    const platformBus = new KafkaEventBus({ clientId: uniqueName('platform'), brokers, logger });
+    await platformBus.connect();
+    await platformBus.disconnect();
     const topics = await admin.listTopics();
     for (const t of Object.values(TOPICS)) expect(topics).toContain(t);
     const relay = newRelay();
@@ -229,7 +234,10 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     await commit('t1', Array.from({ length: 10 }, (_, i) => `second-${i}`), relay);
     await waitFor(async () => (await outboxRows(db.ds)).every((r) => r.published_at !== null), WAIT);
     // Replay the whole topic to the group, as after a lost offset commit or an operator reset.
-    await admin.resetOffsets({ groupId, topic, earliest: true });
+    // (resetOffsets({ earliest: true }) commits the special offset -2, which kafkajs then resolves
+    // with the subscription's fromBeginning; explicit low watermarks replay regardless.)
+    const low = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({ groupId, topic, partitions: low.map((p) => ({ partition: p.partition, offset: p.low })) });
     await subscribeRecording(groupId);
 
     await waitFor(async () => (await metricValue(registry, 'events_duplicates_total', { group: groupId })) === 10, {
@@ -280,6 +288,51 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     await expect(relay.stop({ flush: true, timeoutMs: 30_000 })).resolves.toEqual({ drained: true });
     expect((await outboxRows(db.ds)).every((r) => r.published_at !== null)).toBe(true);
     await waitFor(async () => (await receivedRows(db.ds)).length === 10, WAIT);
+  });
+
+  it('retries a failing handler on Kafka without skipping; a member stopped mid-retry hands the message over', async () => {
+    const groupId = uniqueName('g');
+    const seenByA: string[] = [];
+    const failing = new Set(['m1']);
+    const a = await consumerBus.subscribe({
+      groupId,
+      topics: [topic],
+      handler: async (e) => {
+        seenByA.push(note(e));
+        if (failing.has(note(e))) throw new Error(`cannot handle ${note(e)} yet`);
+      },
+    });
+    subscriptions.push(a);
+    await consumerBus.publish(['m0', 'm1', 'm2'].map((n) => ({ topic, key: 'k', envelope: Ping.create('k', { note: n }) })));
+    await waitFor(() => seenByA.filter((n) => n === 'm1').length >= 3, { ...WAIT, description: 'three attempts at m1' });
+    expect(seenByA.includes('m2')).toBe(false); // held back behind m1 (same key, same partition)
+    expect(await metricValue(registry, 'events_handler_failures_total', { group: groupId })).toBeGreaterThanOrEqual(3);
+    expect(lines.some((l) => String(l.msg).includes('event handler failed, retrying: cannot handle m1 yet'))).toBe(true);
+
+    await a.stop(); // while m1 is still failing: it must not be committed
+    const seenByB: string[] = [];
+    subscriptions.push(await consumerBus.subscribe({ groupId, topics: [topic], handler: async (e) => void seenByB.push(note(e)) }));
+    await waitFor(() => seenByB.length >= 2, { ...WAIT, description: 'm1 and m2 at the next member' });
+    expect(seenByB).toEqual(['m1', 'm2']);
+  });
+
+  it('skips (and counts) a message that is not an event envelope', async () => {
+    const groupId = uniqueName('g');
+    const seen: string[] = [];
+    subscriptions.push(await consumerBus.subscribe({ groupId, topics: [topic], handler: async (e) => void seen.push(note(e)) }));
+    const raw = new Kafka({ clientId: uniqueName('raw'), brokers, logLevel: logLevel.NOTHING }).producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await raw.connect();
+    try {
+      await raw.send({ topic, messages: [{ key: 'k', value: 'not json' }, { key: 'k', value: '{"id":"nope"}' }] });
+    } finally {
+      await raw.disconnect();
+    }
+    await consumerBus.publish([{ topic, key: 'k', envelope: Ping.create('k', { note: 'valid' }) }]);
+    await waitFor(() => seen.length === 1, WAIT);
+    expect(seen).toEqual(['valid']);
+    expect(await metricValue(registry, 'events_malformed_total', { group: groupId })).toBe(2);
   });
 
   it('reports health', async () => {

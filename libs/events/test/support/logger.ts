@@ -1,19 +1,13 @@
-import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import { LogCapture } from '@brainmesh/testing';
 
 export interface CapturedLogger {
   logger: Logger;
   lines: Array<Record<string, unknown>>;
 }
 
-/** A pino logger whose JSON lines are kept in memory for assertions. */
+/** A pino logger whose JSON lines are kept in memory (echoed when BRAINMESH_TEST_LOGS=1). */
 export function captureLogger(level: pino.Level = 'debug'): CapturedLogger {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString().split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      callback();
-    },
-  });
-  return { logger: pino({ level }, stream), lines };
+  const capture = new LogCapture();
+  return { logger: pino({ level }, capture), lines: capture.lines };
 }
