@@ -1,23 +1,5 @@
-import { Counter, Gauge, register as defaultRegistry, type Registry } from 'prom-client';
-
-type MetricClass<M> = new (...args: never[]) => M;
-
-function getOrCreate<M>(registry: Registry, name: string, kind: MetricClass<M>, create: () => M): M {
-  const existing = registry.getSingleMetric(name);
-  if (existing === undefined) return create();
-  if (existing instanceof kind) return existing;
-  throw new Error(`metric ${name} is already registered with another type`);
-}
-
-/** Get-or-create a counter: safe when several services share one registry in one process. */
-export function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]) {
-  return getOrCreate(registry, name, Counter<L>, () => new Counter<L>({ name, help, labelNames, registers: [registry] }));
-}
-
-/** Get-or-create a gauge (see `counter`). */
-export function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]) {
-  return getOrCreate(registry, name, Gauge<L>, () => new Gauge<L>({ name, help, labelNames, registers: [registry] }));
-}
+import { counter, gauge } from '@brainmesh/telemetry';
+import { register as defaultRegistry, type Registry } from 'prom-client';
 
 /** Metrics of event consumption, shared by both buses and the idempotent consumer. */
 export function consumerMetrics(registry: Registry = defaultRegistry) {

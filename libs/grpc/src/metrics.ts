@@ -1,4 +1,6 @@
-import { Counter, Histogram, type Registry, register as globalRegistry } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
+import { type Registry, register as globalRegistry } from 'prom-client';
+import { counter, histogram } from '@brainmesh/telemetry';
 
 /** Latency buckets in seconds: 1 ms .. 30 s. */
 export const GRPC_LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -18,32 +20,6 @@ export interface ClientMetrics {
   handling: Histogram<ResultLabels>;
 }
 
-// Metrics are registered once per registry and shared by every server/client using it, so creating
-// several servers or clients against the same registry never throws "already registered".
-function counter<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: L[],
-): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing instanceof Counter) return existing as Counter<L>;
-  if (existing) throw new Error(`metric ${name} is already registered with another type`);
-  return new Counter({ name, help, labelNames, registers: [registry] });
-}
-
-function histogram<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: L[],
-): Histogram<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing instanceof Histogram) return existing as Histogram<L>;
-  if (existing) throw new Error(`metric ${name} is already registered with another type`);
-  return new Histogram({ name, help, labelNames, buckets: GRPC_LATENCY_BUCKETS, registers: [registry] });
-}
-
 export function serverMetrics(registry: Registry = globalRegistry): ServerMetrics {
   return {
     started: counter(registry, 'grpc_server_started_total', 'gRPC calls started on the server.', [
@@ -55,6 +31,7 @@ export function serverMetrics(registry: Registry = globalRegistry): ServerMetric
       'grpc_server_handling_seconds',
       'gRPC server call latency until the status is sent.',
       ['service', 'method', 'code'],
+      GRPC_LATENCY_BUCKETS,
     ),
   };
 }
@@ -66,6 +43,7 @@ export function clientMetrics(registry: Registry = globalRegistry): ClientMetric
       'grpc_client_handling_seconds',
       'gRPC client call latency until the status is received.',
       ['service', 'method', 'code'],
+      GRPC_LATENCY_BUCKETS,
     ),
   };
 }

@@ -4,9 +4,6 @@ import {
   Gauge,
   Histogram,
   Registry,
-  type CounterConfiguration,
-  type GaugeConfiguration,
-  type HistogramConfiguration,
 } from 'prom-client';
 
 export { Registry } from 'prom-client';
@@ -22,24 +19,38 @@ export function createMetricsRegistry(service: string, options: { defaultMetrics
 /** Latency buckets (seconds) suited to an API gateway: sub-millisecond to tens of seconds. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+type MetricClass<M> = abstract new (...args: never[]) => M;
+
+function getOrCreate<M>(registry: Registry, name: string, kind: MetricClass<M>, create: () => M): M {
+  const existing = registry.getSingleMetric(name);
+  if (existing === undefined) return create();
+  if (existing instanceof kind) return existing;
+  throw new Error(`metric ${name} is already registered with another type`);
+}
+
 /**
  * Get-or-create helpers: several components (and, in the embedded mode, several services) may
  * ask for the same metric on one registry; the first definition wins.
  */
-export function counter<T extends string>(registry: Registry, config: Omit<CounterConfiguration<T>, 'registers'>) {
-  return (registry.getSingleMetric(config.name) as Counter<T> | undefined) ??
-    new Counter<T>({ ...config, registers: [registry] });
+export function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []) {
+  return getOrCreate(registry, name, Counter<L>, () => new Counter<L>({ name, help, labelNames, registers: [registry] }));
 }
 
-export function gauge<T extends string>(registry: Registry, config: Omit<GaugeConfiguration<T>, 'registers'>) {
-  return (registry.getSingleMetric(config.name) as Gauge<T> | undefined) ??
-    new Gauge<T>({ ...config, registers: [registry] });
+export function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []) {
+  return getOrCreate(registry, name, Gauge<L>, () => new Gauge<L>({ name, help, labelNames, registers: [registry] }));
 }
 
-export function histogram<T extends string>(
+export function histogram<L extends string>(
   registry: Registry,
-  config: Omit<HistogramConfiguration<T>, 'registers'>,
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+  buckets: number[] = LATENCY_BUCKETS,
 ) {
-  return (registry.getSingleMetric(config.name) as Histogram<T> | undefined) ??
-    new Histogram<T>({ buckets: LATENCY_BUCKETS, ...config, registers: [registry] });
+  return getOrCreate(
+    registry,
+    name,
+    Histogram<L>,
+    () => new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] }),
+  );
 }

@@ -47,11 +47,12 @@ describe('tracing', () => {
 describe('metrics', () => {
   it('labels every series with the service and reuses metrics by name', async () => {
     const registry = createMetricsRegistry('auth', { defaultMetrics: false });
-    const a = counter(registry, { name: 'things_total', help: 'things', labelNames: ['kind'] });
-    const b = counter(registry, { name: 'things_total', help: 'things', labelNames: ['kind'] });
+    const a = counter(registry, 'things_total', 'things', ['kind']);
+    const b = counter(registry, 'things_total', 'things', ['kind']);
     expect(a).toBe(b);
     a.inc({ kind: 'x' }, 2);
-    histogram(registry, { name: 'op_seconds', help: 'op' }).observe(0.003);
+    histogram(registry, 'op_seconds', 'op').observe(0.003);
+    expect(() => histogram(registry, 'things_total', 'clash')).toThrow('already registered with another type');
     const text = await registry.metrics();
     expect(text).toContain('things_total{kind="x",service="auth"} 2');
     expect(text).toContain('op_seconds_bucket{le="0.005",service="auth"} 1');

@@ -28,16 +28,9 @@ export function installRequestLifecycle(
   fastify: FastifyInstance,
   options: { service: string; logger: Logger; registry: Registry },
 ): void {
-  const duration = histogram(options.registry, {
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency by method, route and status code',
-    labelNames: ['method', 'route', 'status_code'],
-  });
-  const inFlight = counter(options.registry, {
-    name: 'http_requests_total',
-    help: 'HTTP requests by method, route and status code',
-    labelNames: ['method', 'route', 'status_code'],
-  });
+  const labels = ['method', 'route', 'status_code'] as const;
+  const duration = histogram(options.registry, 'http_request_duration_seconds', 'HTTP request latency', labels);
+  const requests = counter(options.registry, 'http_requests_total', 'HTTP requests', labels);
   const tracer = trace.getTracer(`brainmesh.${options.service}`);
 
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -65,7 +58,7 @@ export function installRequestLifecycle(
     const seconds = entry ? Number(process.hrtime.bigint() - entry.start) / 1e9 : 0;
     const labels = { method: request.method, route, status_code: String(reply.statusCode) };
     duration.observe(labels, seconds);
-    inFlight.inc(labels);
+    requests.inc(labels);
     const span = entry?.span;
     if (span) {
       span.setAttribute('http.response.status_code', reply.statusCode);
