@@ -196,23 +196,18 @@ export type UnaryMethodName<C> = {
     : never;
 }[keyof C & string];
 
-export type UnaryRequest<C, K extends keyof C> = C[K] extends (
+/** Request and response types of a generated client's unary method `K`. */
+type UnaryParts<C, K extends keyof C> = C[K] extends (
   request: infer Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: infer _Res) => void,
-) => ClientUnaryCall
-  ? Req
-  : never;
-
-export type UnaryResponse<C, K extends keyof C> = C[K] extends (
-  request: infer _Req,
   metadata: Metadata,
   options: Partial<CallOptions>,
   callback: (error: ServiceError | null, response: infer Res) => void,
 ) => ClientUnaryCall
-  ? Res
+  ? { request: Req; response: Res }
   : never;
+
+export type UnaryRequest<C, K extends keyof C> = UnaryParts<C, K>['request'];
+export type UnaryResponse<C, K extends keyof C> = UnaryParts<C, K>['response'];
 
 export interface UnaryCallOptions {
   /** Overrides the client's default deadline for this call. */

@@ -1,13 +1,10 @@
 import { Metadata, status as Status, type StatusObject } from '@grpc/grpc-js';
+import type { FieldError } from '@brainmesh/problem-details';
+
+export type { FieldError } from '@brainmesh/problem-details';
 
 /** Trailing-metadata key carrying {@link ProblemDetails} as UTF-8 JSON (binary `-bin` key). */
 export const PROBLEM_METADATA_KEY = 'brainmesh-problem-bin';
-
-/** One invalid input field, mirrored into the gateway's problem+json `errors` member. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
 
 /** RFC 9457-shaped details a handler may attach to a {@link GrpcError}. */
 export interface ProblemDetails {

@@ -37,7 +37,7 @@ export {
   type GrpcStatusLike,
   type ProblemDetails,
 } from './errors';
-export { assertUnreachable, grpcErrorToProblem, type Problem } from './problem';
+export { assertUnreachable, grpcErrorToProblem, grpcStatusForHttp, type Problem } from './problem';
 export {
   clientMetrics,
   GRPC_LATENCY_BUCKETS,

@@ -1,34 +1,14 @@
 import { status as Status } from '@grpc/grpc-js';
 
-import { type FieldError, isGrpcStatusLike, readProblem } from './errors';
+import { problem as makeProblem, statusTitle, type Problem } from '@brainmesh/problem-details';
+import { isGrpcStatusLike, readProblem } from './errors';
 
-/** RFC 9457 problem+json body (plus the HTTP status) the gateway returns for a failed gRPC call. */
-export interface Problem {
-  status: number;
-  type: string;
-  title: string;
-  detail: string;
-  errors?: FieldError[];
-}
+export type { Problem } from '@brainmesh/problem-details';
 
 /** Compile-time exhaustiveness guard for `switch` statements. */
 export function assertUnreachable(value: never): never {
   throw new Error(`unreachable: unexpected value ${String(value)}`);
 }
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  429: 'Too Many Requests',
-  499: 'Client Closed Request',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 const GENERIC_DETAIL = {
   internal: 'An internal error occurred.',
@@ -99,17 +79,41 @@ export function grpcErrorToProblem(err: unknown): Problem {
   const errors = server?.errors?.length ? server.errors : undefined;
 
   const mapping = mapCode(code, details, errors !== undefined);
-  const title = TITLES[mapping.status] ?? 'Error';
-  if (!mapping.trustServerDetail) {
-    return { status: mapping.status, type: 'about:blank', title, detail: mapping.fallbackDetail };
-  }
-
-  const problem: Problem = {
-    status: mapping.status,
-    type: server?.type ?? 'about:blank',
-    title: server?.title ?? title,
-    detail: server?.detail || mapping.fallbackDetail || title,
-  };
+  if (!mapping.trustServerDetail) return makeProblem(mapping.status, mapping.fallbackDetail);
+  const problem: Problem = makeProblem(mapping.status, server?.detail || mapping.fallbackDetail || statusTitle(mapping.status));
+  if (server?.type) problem.type = server.type;
+  if (server?.title) problem.title = server.title;
   if (errors) problem.errors = errors;
   return problem;
+}
+
+/** The gRPC status a handler sends for an HTTP-class problem (the inverse of `grpcErrorToProblem`). */
+export function grpcStatusForHttp(httpStatus: number): Status {
+  switch (httpStatus) {
+    case 400:
+      return Status.INVALID_ARGUMENT;
+    case 401:
+      return Status.UNAUTHENTICATED;
+    case 403:
+      return Status.PERMISSION_DENIED;
+    case 404:
+      return Status.NOT_FOUND;
+    case 402:
+    case 412:
+      return Status.FAILED_PRECONDITION;
+    case 409:
+      return Status.ALREADY_EXISTS;
+    case 429:
+      return Status.RESOURCE_EXHAUSTED;
+    case 499:
+      return Status.CANCELLED;
+    case 501:
+      return Status.UNIMPLEMENTED;
+    case 503:
+      return Status.UNAVAILABLE;
+    case 504:
+      return Status.DEADLINE_EXCEEDED;
+    default:
+      return httpStatus >= 400 && httpStatus < 500 ? Status.FAILED_PRECONDITION : Status.INTERNAL;
+  }
 }

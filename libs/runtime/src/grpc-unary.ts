@@ -1,5 +1,5 @@
 import { status, type handleUnaryCall, type Metadata, type ServiceError } from '@grpc/grpc-js';
-import { GrpcError } from '@brainmesh/grpc';
+import { GrpcError, grpcStatusForHttp } from '@brainmesh/grpc';
 import { ZodError } from 'zod';
 import { ProblemException, zodIssuesToFieldErrors } from './problem/problem';
 
@@ -16,20 +16,6 @@ export function unary<Req, Res>(fn: (request: Req, metadata: Metadata) => Promis
   };
 }
 
-const HTTP_TO_GRPC: Record<number, status> = {
-  400: status.INVALID_ARGUMENT,
-  401: status.UNAUTHENTICATED,
-  402: status.FAILED_PRECONDITION,
-  403: status.PERMISSION_DENIED,
-  404: status.NOT_FOUND,
-  409: status.ALREADY_EXISTS,
-  412: status.FAILED_PRECONDITION,
-  429: status.RESOURCE_EXHAUSTED,
-  501: status.UNIMPLEMENTED,
-  503: status.UNAVAILABLE,
-  504: status.DEADLINE_EXCEEDED,
-};
-
 export function toGrpcError(err: unknown): Error {
   if (err instanceof GrpcError) return err;
   if (err instanceof ZodError) {
@@ -41,7 +27,7 @@ export function toGrpcError(err: unknown): Error {
   }
   if (err instanceof ProblemException) {
     const p = err.problem;
-    return new GrpcError(HTTP_TO_GRPC[p.status] ?? status.INTERNAL, p.detail, {
+    return new GrpcError(grpcStatusForHttp(p.status), p.detail, {
       type: p.type,
       title: p.title,
       detail: p.detail,

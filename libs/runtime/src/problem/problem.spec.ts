@@ -13,7 +13,7 @@ describe('toProblem', () => {
     const { problem: p, unexpected } = toProblem(result.error);
     expect(unexpected).toBe(false);
     expect(p.status).toBe(400);
-    expect(p.type).toBe('https://brainmesh.dev/problems/validation');
+    expect(p.type).toBe('https://docs.brainmesh.dev/problems/validation');
     expect(p.errors?.map((e) => e.field)).toEqual(['name', 'scopes.0']);
     expect(p.detail).toBe('The request is invalid: name, scopes.0.');
   });

@@ -1,73 +1,8 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { PROBLEM_TYPES, problem, type FieldError, type Problem } from '@brainmesh/problem-details';
 import { ZodError } from 'zod';
 
-/** RFC 9457 problem details, as served with `application/problem+json`. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance?: string;
-  request_id?: string;
-  /** Validation problems: one entry per field at fault (JSON pointer-ish dotted path). */
-  errors?: FieldError[];
-}
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-const TYPE_BASE = 'https://brainmesh.dev/problems/';
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  402: 'Payment Required',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  409: 'Conflict',
-  412: 'Precondition Failed',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  499: 'Client Closed Request',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
-
-const SLUGS: Record<number, string> = {
-  400: 'bad-request',
-  401: 'unauthorized',
-  402: 'budget-exceeded',
-  403: 'forbidden',
-  404: 'not-found',
-  405: 'method-not-allowed',
-  409: 'conflict',
-  413: 'payload-too-large',
-  415: 'unsupported-media-type',
-  429: 'rate-limited',
-  500: 'internal',
-  503: 'unavailable',
-  504: 'timeout',
-};
-
-export function problem(status: number, detail: string, extra: Partial<Problem> = {}): Problem {
-  return {
-    type: `${TYPE_BASE}${SLUGS[status] ?? String(status)}`,
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    ...extra,
-  };
-}
+export { PROBLEM_CONTENT_TYPE, problem, type FieldError, type Problem } from '@brainmesh/problem-details';
 
 /** An error that already knows its problem details (thrown by controllers, guards and pipes). */
 export class ProblemException extends Error {
@@ -80,7 +15,7 @@ export class ProblemException extends Error {
 export function validationProblem(errors: FieldError[], detail?: string): ProblemException {
   const fields = errors.map((e) => e.field).join(', ');
   return new ProblemException(
-    problem(400, detail ?? `The request is invalid: ${fields}.`, { type: `${TYPE_BASE}validation`, errors }),
+    problem(400, detail ?? `The request is invalid: ${fields}.`, { type: PROBLEM_TYPES.validation, errors }),
   );
 }
 
