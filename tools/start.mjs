@@ -7,7 +7,10 @@ import { build, ensureDeps, ROOT } from './ensure-deps.mjs';
 ensureDeps();
 build();
 
-const child = spawn(process.execPath, [join(ROOT, 'tools/embedded/dist/main.js')], { cwd: ROOT, stdio: 'inherit' });
+const child = spawn(process.execPath, [join(ROOT, 'tools/embedded/dist/main.js')], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
 // Ctrl-C reaches the child through the terminal's process group; other signals are forwarded.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => child.kill('SIGTERM'));

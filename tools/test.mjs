@@ -1,6 +1,6 @@
 // `npm test`: everything a fresh clone needs, then every test tier.
-//   1. install (npm ci) and build when needed          4. real infra up (Postgres, Kafka, Redis)
-//   2. lint and typecheck every project (Nx, cached)    5. medium tests (real infra)
+//   1. install and build when needed                   4. real infra up (Postgres, Kafka, Redis)
+//   2. format check, lint and typecheck (Nx, cached)    5. medium tests (real infra)
 //   3. unit tests (*.spec.ts)                           6. end-to-end tests (over the wire)
 // Infrastructure this run started is stopped at the end (BRAINMESH_KEEP_INFRA=1 keeps it).
 // Exits non-zero on any failure; prints "tests: N passed, N failed" last.
@@ -32,7 +32,14 @@ function jest(tier, env) {
   rmSync(out, { force: true });
   const status = run(
     process.execPath,
-    [join(ROOT, 'node_modules/jest/bin/jest.js'), '-c', 'jest.config.js', '--ci', '--json', `--outputFile=${out}`],
+    [
+      join(ROOT, 'node_modules/jest/bin/jest.js'),
+      '-c',
+      'jest.config.js',
+      '--ci',
+      '--json',
+      `--outputFile=${out}`,
+    ],
     { env: { ...process.env, ...env, BRAINMESH_TEST_TIER: tier } },
   );
   if (existsSync(out)) {
@@ -50,8 +57,14 @@ function jest(tier, env) {
 ensureDeps();
 build();
 
-await step('lint and typecheck', () =>
-  run('npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', '--output-style=static'], { env: nxEnv }) === 0,
+await step(
+  'format check (prettier)',
+  () => run('npx', ['prettier', '--check', '--log-level=warn', '.']) === 0,
+);
+await step(
+  'lint and typecheck',
+  () =>
+    run('npx', ['nx', 'run-many', '-t', 'lint', 'typecheck', '--output-style=static'], { env: nxEnv }) === 0,
 );
 await step('unit tests', () => jest('unit', {}));
 

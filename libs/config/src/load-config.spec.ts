@@ -46,6 +46,8 @@ describe('loadConfig', () => {
     const err = error as ConfigError;
     expect(err.issues.map((i) => i.variable).sort()).toEqual(['DATABASE_URL', 'JWT_SECRET', 'KAFKA_BROKERS']);
     expect(err.message).not.toContain('short-secret');
-    expect(err.message).toContain('JWT_SECRET must be a random string of at least 32 characters (got "<redacted>")');
+    expect(err.message).toContain(
+      'JWT_SECRET must be a random string of at least 32 characters (got "<redacted>")',
+    );
   });
 });

@@ -19,7 +19,11 @@ export const env = {
       .regex(/^postgres(ql)?:\/\/.+/)
       .describe('a postgres:// connection URL, e.g. postgres://user:pass@host:5432/db'),
   url: () => z.url().describe('an absolute URL, e.g. http://host:4318'),
-  redisUrl: () => z.string().regex(/^rediss?:\/\/.+/).describe('a redis:// URL, e.g. redis://host:6379'),
+  redisUrl: () =>
+    z
+      .string()
+      .regex(/^rediss?:\/\/.+/)
+      .describe('a redis:// URL, e.g. redis://host:6379'),
   brokers: () =>
     z
       .string()
@@ -32,5 +36,8 @@ export const env = {
       .default('info')
       .describe('one of fatal, error, warn, info, debug, trace, silent'),
   nodeEnv: () =>
-    z.enum(['development', 'production', 'test']).default('development').describe('development, production or test'),
+    z
+      .enum(['development', 'production', 'test'])
+      .default('development')
+      .describe('development, production or test'),
 };

@@ -10,7 +10,9 @@ const DB_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export async function ensureDatabase(adminUrl: string, dbName: string): Promise<boolean> {
   if (!DB_NAME.test(dbName)) {
-    throw new Error(`ensureDatabase: "${dbName}" is not a valid database name (lower-case letters, digits, _)`);
+    throw new Error(
+      `ensureDatabase: "${dbName}" is not a valid database name (lower-case letters, digits, _)`,
+    );
   }
   const client = new Client({ connectionString: adminUrl, application_name: 'brainmesh-ensure-database' });
   await client.connect();

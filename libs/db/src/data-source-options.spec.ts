@@ -1,4 +1,8 @@
-import { DataSourceOptionsError, validateDataSourceOptions, type CreateDataSourceOptions } from './data-source-options';
+import {
+  DataSourceOptionsError,
+  validateDataSourceOptions,
+  type CreateDataSourceOptions,
+} from './data-source-options';
 import { createDataSource } from './data-source';
 
 const base: CreateDataSourceOptions = { service: 'auth', entities: [], migrations: [] };
@@ -39,7 +43,12 @@ describe('validateDataSourceOptions', () => {
 
 describe('createDataSource', () => {
   it('configures real Postgres with the pool size, application name and statement timeout', () => {
-    const ds = createDataSource({ ...base, url: 'postgres://u:p@h:5432/db', poolMax: 3, statementTimeoutMs: 5000 });
+    const ds = createDataSource({
+      ...base,
+      url: 'postgres://u:p@h:5432/db',
+      poolMax: 3,
+      statementTimeoutMs: 5000,
+    });
     expect(ds.options).toMatchObject({
       type: 'postgres',
       synchronize: false,

@@ -49,7 +49,9 @@ export function validateDataSourceOptions(options: CreateDataSourceOptions): Val
   if (hasUrl) {
     const url = options.url as string;
     if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new DataSourceOptionsError(`url must start with postgres:// or postgresql:// (service ${options.service})`);
+      throw new DataSourceOptionsError(
+        `url must start with postgres:// or postgresql:// (service ${options.service})`,
+      );
     }
     return { ...options, mode: 'postgres', url };
   }

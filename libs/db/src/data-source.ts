@@ -56,9 +56,7 @@ function baseOptions(options: ValidatedDataSourceOptions): PostgresConnectionOpt
         ? 'all'
         : ['error', 'warn', 'migration']
       : false,
-    logger: options.logger
-      ? new PinoTypeOrmLogger(options.logger.child({ component: 'db' }))
-      : undefined,
+    logger: options.logger ? new PinoTypeOrmLogger(options.logger.child({ component: 'db' })) : undefined,
     maxQueryExecutionTime: SLOW_QUERY_MS,
   };
 }

@@ -16,12 +16,18 @@ export interface PgliteModules {
  */
 export function pgliteModules(): PgliteModules {
   if (process.env.JEST_WORKER_ID === undefined) return { PGlite, vector, createPgConfig };
-  const nodeModule = vm.runInThisContext('process.getBuiltinModule("node:module")') as typeof import('node:module');
+  const nodeModule = vm.runInThisContext(
+    'process.getBuiltinModule("node:module")',
+  ) as typeof import('node:module');
   const nativeRequire = nodeModule.createRequire(__filename);
   return {
     PGlite: (nativeRequire('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
-    vector: (nativeRequire('@electric-sql/pglite-pgvector') as typeof import('@electric-sql/pglite-pgvector')).vector,
-    createPgConfig: (nativeRequire('@electric-sql/pglite/node-postgres') as typeof import('@electric-sql/pglite/node-postgres'))
-      .createPgConfig,
+    vector: (nativeRequire('@electric-sql/pglite-pgvector') as typeof import('@electric-sql/pglite-pgvector'))
+      .vector,
+    createPgConfig: (
+      nativeRequire(
+        '@electric-sql/pglite/node-postgres',
+      ) as typeof import('@electric-sql/pglite/node-postgres')
+    ).createPgConfig,
   };
 }

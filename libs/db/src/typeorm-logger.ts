@@ -16,7 +16,12 @@ export class PinoTypeOrmLogger implements TypeOrmLogger {
     if (this.logger.isLevelEnabled('debug')) this.logger.debug({ query: shorten(query) }, 'db query');
   }
 
-  logQueryError(error: string | Error, query: string, _parameters?: unknown[], _queryRunner?: QueryRunner): void {
+  logQueryError(
+    error: string | Error,
+    query: string,
+    _parameters?: unknown[],
+    _queryRunner?: QueryRunner,
+  ): void {
     this.logger.warn({ err: error, query: shorten(query) }, 'db query failed');
   }
 

@@ -19,24 +19,37 @@ describe('defineEvent', () => {
   });
 
   it('ids are time-ordered', () => {
-    const ids = Array.from({ length: 50 }, () => DiagnosticsProbeEvent.create('t', { service: 's', note: '' }).id);
+    const ids = Array.from(
+      { length: 50 },
+      () => DiagnosticsProbeEvent.create('t', { service: 's', note: '' }).id,
+    );
     expect([...ids].sort()).toEqual(ids);
   });
 
   it('accepts a custom key and occurredAt', () => {
     const at = new Date('2024-01-02T03:04:05.000Z');
-    const e = DiagnosticsProbeEvent.create('t', { service: 's', note: 'n' }, { key: 'user-9', occurredAt: at });
+    const e = DiagnosticsProbeEvent.create(
+      't',
+      { service: 's', note: 'n' },
+      { key: 'user-9', occurredAt: at },
+    );
     expect(e.key).toBe('user-9');
     expect(e.occurredAt).toBe('2024-01-02T03:04:05.000Z');
   });
 
   it('validates data on create and parse', () => {
     expect(() => DiagnosticsProbeEvent.create('t', { service: '', note: 'x' })).toThrow(EventValidationError);
-    expect(() => DiagnosticsProbeEvent.create('t', { note: 'x' } as never)).toThrow(/invalid data for diagnostics.probe v1/);
+    expect(() => DiagnosticsProbeEvent.create('t', { note: 'x' } as never)).toThrow(
+      /invalid data for diagnostics.probe v1/,
+    );
     const e = DiagnosticsProbeEvent.create('t', { service: 's', note: 'n' });
     expect(() => DiagnosticsProbeEvent.parse({ ...e, data: { service: 1 } })).toThrow(EventValidationError);
-    expect(() => DiagnosticsProbeEvent.parse({ ...e, version: 2 })).toThrow(/expected diagnostics.probe v1, got diagnostics.probe v2/);
-    expect(() => DiagnosticsProbeEvent.create('', { service: 's', note: 'n' })).toThrow(/tenantId is required/);
+    expect(() => DiagnosticsProbeEvent.parse({ ...e, version: 2 })).toThrow(
+      /expected diagnostics.probe v1, got diagnostics.probe v2/,
+    );
+    expect(() => DiagnosticsProbeEvent.create('', { service: 's', note: 'n' })).toThrow(
+      /tenantId is required/,
+    );
   });
 
   it('registers in the catalog by type and version', () => {
@@ -49,9 +62,15 @@ describe('defineEvent', () => {
     const catalog = new EventCatalog();
     const schema = z.object({});
     defineEvent({ type: 'a.b', version: 1, topic: 'x', schema, catalog });
-    expect(() => defineEvent({ type: 'a.b', version: 1, topic: 'y', schema, catalog })).toThrow(/already defined on topic x/);
-    expect(() => defineEvent({ type: 'NoDots', version: 1, topic: 'x', schema, catalog })).toThrow(/dotted lower-case/);
-    expect(() => defineEvent({ type: 'a.c', version: 0, topic: 'x', schema, catalog })).toThrow(/positive integer/);
+    expect(() => defineEvent({ type: 'a.b', version: 1, topic: 'y', schema, catalog })).toThrow(
+      /already defined on topic x/,
+    );
+    expect(() => defineEvent({ type: 'NoDots', version: 1, topic: 'x', schema, catalog })).toThrow(
+      /dotted lower-case/,
+    );
+    expect(() => defineEvent({ type: 'a.c', version: 0, topic: 'x', schema, catalog })).toThrow(
+      /positive integer/,
+    );
   });
 
   describe('with tracing', () => {

@@ -60,7 +60,9 @@ export class EventCatalog {
   get(type: string, version: number): EventDefinition<unknown> {
     const definition = this.find(type, version);
     if (!definition) {
-      throw new Error(`event ${describe(type, version)} is not defined (defineEvent it and import the definition)`);
+      throw new Error(
+        `event ${describe(type, version)} is not defined (defineEvent it and import the definition)`,
+      );
     }
     return definition;
   }
@@ -85,7 +87,8 @@ export function defineEvent<S extends z.ZodType>(input: DefineEventInput<S>): Ev
   if (!/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/.test(type)) {
     throw new Error(`event type "${type}" must be dotted lower-case, e.g. "diagnostics.probe"`);
   }
-  if (!Number.isInteger(version) || version < 1) throw new Error(`event ${type}: version must be a positive integer`);
+  if (!Number.isInteger(version) || version < 1)
+    throw new Error(`event ${type}: version must be a positive integer`);
   if (!topic) throw new Error(`event ${type}: topic is required`);
   const schema = input.schema as z.ZodType<T>;
   const what = describe(type, version);

@@ -9,20 +9,24 @@ export function consumerMetrics(registry: Registry = defaultRegistry) {
       'topic',
       'group',
     ]),
-    handlerFailures: counter(registry, 'events_handler_failures_total', 'Event handler failures (each is retried)', [
-      'service',
-      'topic',
-      'group',
-    ]),
-    malformed: counter(registry, 'events_malformed_total', 'Messages skipped because they are not valid event envelopes', [
-      'service',
-      'topic',
-      'group',
-    ]),
-    duplicates: counter(registry, 'events_duplicates_total', 'Redelivered events skipped by the idempotent consumer', [
-      'service',
-      'group',
-    ]),
+    handlerFailures: counter(
+      registry,
+      'events_handler_failures_total',
+      'Event handler failures (each is retried)',
+      ['service', 'topic', 'group'],
+    ),
+    malformed: counter(
+      registry,
+      'events_malformed_total',
+      'Messages skipped because they are not valid event envelopes',
+      ['service', 'topic', 'group'],
+    ),
+    duplicates: counter(
+      registry,
+      'events_duplicates_total',
+      'Redelivered events skipped by the idempotent consumer',
+      ['service', 'group'],
+    ),
   };
 }
 
@@ -30,8 +34,15 @@ export function consumerMetrics(registry: Registry = defaultRegistry) {
 export function outboxMetrics(registry: Registry = defaultRegistry) {
   return {
     pending: gauge(registry, 'outbox_pending', 'Outbox events not yet published', ['service']),
-    lagSeconds: gauge(registry, 'outbox_lag_seconds', 'Age of the oldest unpublished outbox event', ['service']),
-    published: counter(registry, 'events_published_total', 'Events published from the outbox', ['service', 'topic']),
-    publishFailures: counter(registry, 'outbox_publish_failures_total', 'Failed outbox publish attempts', ['service']),
+    lagSeconds: gauge(registry, 'outbox_lag_seconds', 'Age of the oldest unpublished outbox event', [
+      'service',
+    ]),
+    published: counter(registry, 'events_published_total', 'Events published from the outbox', [
+      'service',
+      'topic',
+    ]),
+    publishFailures: counter(registry, 'outbox_publish_failures_total', 'Failed outbox publish attempts', [
+      'service',
+    ]),
   };
 }

@@ -51,15 +51,20 @@ export async function inConsumerSpan<T>(
   };
   return trace
     .getTracer(TRACER_NAME)
-    .startActiveSpan(`process ${info.topic}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
-      try {
-        return await fn();
-      } catch (err) {
-        span.recordException(err as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-        throw err;
-      } finally {
-        span.end();
-      }
-    });
+    .startActiveSpan(
+      `process ${info.topic}`,
+      { kind: SpanKind.CONSUMER, attributes },
+      parent,
+      async (span) => {
+        try {
+          return await fn();
+        } catch (err) {
+          span.recordException(err as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
 }

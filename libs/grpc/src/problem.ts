@@ -80,7 +80,10 @@ export function grpcErrorToProblem(err: unknown): Problem {
 
   const mapping = mapCode(code, details, errors !== undefined);
   if (!mapping.trustServerDetail) return makeProblem(mapping.status, mapping.fallbackDetail);
-  const problem: Problem = makeProblem(mapping.status, server?.detail || mapping.fallbackDetail || statusTitle(mapping.status));
+  const problem: Problem = makeProblem(
+    mapping.status,
+    server?.detail || mapping.fallbackDetail || statusTitle(mapping.status),
+  );
   if (server?.type) problem.type = server.type;
   if (server?.title) problem.title = server.title;
   if (errors) problem.errors = errors;

@@ -240,7 +240,11 @@ export class GrpcServer {
         ? { trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId }
         : {};
       if (code !== Status.OK) this.logFailure(descriptor.path, state, code, details, seconds, traceIds);
-      else this.logger.info({ grpc: callFields(state, code, seconds), ...traceIds }, `gRPC ${descriptor.path} completed`);
+      else
+        this.logger.info(
+          { grpc: callFields(state, code, seconds), ...traceIds },
+          `gRPC ${descriptor.path} completed`,
+        );
     };
     // Everything the handler runs synchronously (and, with an async context manager, everything it
     // awaits) sees the caller's trace context and this call's state.
@@ -287,7 +291,10 @@ export class GrpcServer {
   ): void {
     const grpc = callFields(state, code, seconds);
     if (state.internalError !== undefined) {
-      this.logger.error({ grpc, ...traceIds, err: state.internalError }, `gRPC ${path} failed with an unexpected error`);
+      this.logger.error(
+        { grpc, ...traceIds, err: state.internalError },
+        `gRPC ${path} failed with an unexpected error`,
+      );
     } else if (isServerFault(code)) {
       this.logger.error({ grpc, ...traceIds }, `gRPC ${path} failed: ${details}`);
     } else {

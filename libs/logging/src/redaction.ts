@@ -61,7 +61,11 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubText(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   if (value instanceof Error) {
-    return { type: value.name, message: scrubText(value.message), stack: value.stack && scrubText(value.stack) };
+    return {
+      type: value.name,
+      message: scrubText(value.message),
+      stack: value.stack && scrubText(value.stack),
+    };
   }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};

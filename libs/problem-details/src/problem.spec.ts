@@ -2,7 +2,12 @@ import { PROBLEM_TYPES, problem, statusTitle } from './index';
 
 describe('problem', () => {
   it('uses about:blank with the status phrase as title by default', () => {
-    expect(problem(404, 'No tenant t1.')).toEqual({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'No tenant t1.' });
+    expect(problem(404, 'No tenant t1.')).toEqual({
+      type: 'about:blank',
+      title: 'Not Found',
+      status: 404,
+      detail: 'No tenant t1.',
+    });
   });
 
   it('keeps a specific type, title and field errors', () => {

@@ -7,7 +7,9 @@ import { ProblemException, zodIssuesToFieldErrors } from './problem/problem';
  * Adapts a promise-returning handler to grpc-js's callback style and translates errors raised by
  * use cases (validation, problem details) to gRPC status with problem details attached.
  */
-export function unary<Req, Res>(fn: (request: Req, metadata: Metadata) => Promise<Res>): handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(
+  fn: (request: Req, metadata: Metadata) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     fn(call.request, call.metadata).then(
       (response) => callback(null, response),
@@ -20,10 +22,14 @@ export function toGrpcError(err: unknown): Error {
   if (err instanceof GrpcError) return err;
   if (err instanceof ZodError) {
     const errors = zodIssuesToFieldErrors(err);
-    return new GrpcError(status.INVALID_ARGUMENT, `invalid request: ${errors.map((e) => e.field).join(', ')}`, {
-      title: 'Bad Request',
-      errors,
-    });
+    return new GrpcError(
+      status.INVALID_ARGUMENT,
+      `invalid request: ${errors.map((e) => e.field).join(', ')}`,
+      {
+        title: 'Bad Request',
+        errors,
+      },
+    );
   }
   if (err instanceof ProblemException) {
     const p = err.problem;

@@ -8,7 +8,10 @@ describe('Readiness', () => {
     r.markStarted();
     expect(await r.report()).toEqual({ ready: true, checks: { database: { ok: true } } });
     r.markDraining();
-    expect(await r.report()).toMatchObject({ ready: false, checks: { shutdown: { ok: false, detail: 'draining' } } });
+    expect(await r.report()).toMatchObject({
+      ready: false,
+      checks: { shutdown: { ok: false, detail: 'draining' } },
+    });
   });
 
   it('reports failing, throwing and hanging checks by name', async () => {

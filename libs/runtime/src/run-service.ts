@@ -7,7 +7,10 @@ import { ServiceHost } from './service-host';
 /**
  * On SIGINT/SIGTERM runs `stop` once (graceful drain) and exits; a second signal exits at once.
  */
-export function onShutdownSignal(stop: () => Promise<void>, onError: (err: unknown) => void = console.error): void {
+export function onShutdownSignal(
+  stop: () => Promise<void>,
+  onError: (err: unknown) => void = console.error,
+): void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -51,15 +54,23 @@ export async function runService<C extends BaseServiceConfig>(
   switch (command) {
     case 'migrate': {
       const applied = await host.migrate();
-      host.logger.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date');
+      host.logger.info(
+        { applied },
+        applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date',
+      );
       await new Promise((resolve) => host.logger.flush(resolve));
       process.exit(0);
       break;
     }
     case 'serve':
-      onShutdownSignal(() => host.stop(), (err) => host.logger.error({ err }, 'shutdown failed'));
+      onShutdownSignal(
+        () => host.stop(),
+        (err) => host.logger.error({ err }, 'shutdown failed'),
+      );
       await host.start().catch((err: unknown) => {
-        console.error(`${definition.name} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(
+          `${definition.name} failed to start: ${err instanceof Error ? err.message : String(err)}`,
+        );
         process.exit(1);
       });
       break;

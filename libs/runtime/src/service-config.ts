@@ -16,10 +16,17 @@ export function baseServiceConfig(defaults: { httpPort: number; grpcPort: number
     /** Production: this service's own Postgres database. */
     DATABASE_URL: env.postgresUrl().optional(),
     /** Embedded: a PGlite data directory (or memory://) used when DATABASE_URL is not set. */
-    DATA_DIR: z.string().min(1).optional().describe('a directory path for the embedded PGlite database, or memory://'),
+    DATA_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('a directory path for the embedded PGlite database, or memory://'),
     DATABASE_POOL_MAX: env.positiveInt(10),
     MIGRATE_ON_START: env.boolean(false),
-    EVENT_BUS: z.enum(['kafka', 'memory']).default('kafka').describe('kafka or memory (memory only in the embedded mode)'),
+    EVENT_BUS: z
+      .enum(['kafka', 'memory'])
+      .default('kafka')
+      .describe('kafka or memory (memory only in the embedded mode)'),
     KAFKA_BROKERS: env.brokers().optional(),
     REDIS_URL: env.redisUrl().optional(),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),

@@ -42,6 +42,8 @@ export interface ServiceDefinition<C extends BaseServiceConfig = BaseServiceConf
   subscribers?: Type<EventSubscriber>[];
 }
 
-export function defineService<C extends BaseServiceConfig>(definition: ServiceDefinition<C>): ServiceDefinition<C> {
+export function defineService<C extends BaseServiceConfig>(
+  definition: ServiceDefinition<C>,
+): ServiceDefinition<C> {
   return definition;
 }

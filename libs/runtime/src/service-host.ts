@@ -70,12 +70,20 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
     readonly config: C,
     private readonly options: HostOptions = {},
   ) {
-    this.logger = createLogger({ service: definition.name, level: config.LOG_LEVEL, destination: options.logDestination });
+    this.logger = createLogger({
+      service: definition.name,
+      level: config.LOG_LEVEL,
+      destination: options.logDestination,
+    });
     this.registry = createMetricsRegistry(definition.name);
     this.info = new ServiceInfo(definition.name, definition.version, options.embedded ?? false);
   }
 
-  static fromEnv<C extends BaseServiceConfig>(definition: ServiceDefinition<C>, env: Env = process.env, options?: HostOptions) {
+  static fromEnv<C extends BaseServiceConfig>(
+    definition: ServiceDefinition<C>,
+    env: Env = process.env,
+    options?: HostOptions,
+  ) {
     return new ServiceHost(definition, loadConfig(definition.configSchema as never, env) as C, options);
   }
 
@@ -116,7 +124,13 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
         this.bus = await this.openBus();
         const bus = this.bus;
         readiness.add({ name: 'event_bus', check: () => bus.isHealthy() });
-        this.relay = new OutboxRelay({ dataSource: ds, bus, service: def.name, logger: this.logger, registry: this.registry });
+        this.relay = new OutboxRelay({
+          dataSource: ds,
+          bus,
+          service: def.name,
+          logger: this.logger,
+          registry: this.registry,
+        });
         providers.push(
           { provide: DataSource, useValue: ds },
           { provide: EVENT_BUS, useValue: bus },
@@ -136,19 +150,34 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
       const fastify = adapter.getInstance();
       installRequestLifecycle(fastify, { service: def.name, logger: this.logger, registry: this.registry });
 
-      this.app = await NestFactory.create<NestFastifyApplication>(rootModule(def.module, providers), adapter, {
-        logger: nestLogger(this.logger),
-        abortOnError: false,
-        // Fastify's own JSON parser only: form bodies get 415 instead of being half-understood.
-        bodyParser: false,
-      });
+      this.app = await NestFactory.create<NestFastifyApplication>(
+        rootModule(def.module, providers),
+        adapter,
+        {
+          logger: nestLogger(this.logger),
+          abortOnError: false,
+          // Fastify's own JSON parser only: form bodies get 415 instead of being half-understood.
+          bodyParser: false,
+        },
+      );
       this.app.useGlobalFilters(new ProblemDetailsFilter(this.logger));
       await this.app.listen(config.HTTP_PORT, config.HTTP_HOST);
       this.httpPort = (fastify.server.address() as { port: number }).port;
 
-      this.grpc = new GrpcServer({ name: def.name, host: config.GRPC_HOST, port: config.GRPC_PORT, logger: this.logger, registry: this.registry });
-      for (const binding of def.grpc ?? []) this.grpc.addService(binding.definition, this.app.get(binding.handler).implementation);
-      if (def.database) this.grpc.addService(DiagnosticsServiceDefinition, this.app.get(DiagnosticsGrpcHandler).implementation);
+      this.grpc = new GrpcServer({
+        name: def.name,
+        host: config.GRPC_HOST,
+        port: config.GRPC_PORT,
+        logger: this.logger,
+        registry: this.registry,
+      });
+      for (const binding of def.grpc ?? [])
+        this.grpc.addService(binding.definition, this.app.get(binding.handler).implementation);
+      if (def.database)
+        this.grpc.addService(
+          DiagnosticsServiceDefinition,
+          this.app.get(DiagnosticsGrpcHandler).implementation,
+        );
       this.grpcPort = await this.grpc.start();
 
       // Consumers join before this service publishes anything, so nothing it emits can precede them.
@@ -183,7 +212,9 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
   async flushOutbox(): Promise<void> {
     const relay = this.relay;
     this.relay = undefined;
-    await relay?.stop({ flush: true }).catch((err: unknown) => this.logger.warn({ err }, 'outbox flush failed'));
+    await relay
+      ?.stop({ flush: true })
+      .catch((err: unknown) => this.logger.warn({ err }, 'outbox flush failed'));
   }
 
   /** Graceful stop: unready, stop consuming, drain HTTP and gRPC, flush the outbox, close. */
@@ -191,12 +222,15 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
     const grace = this.config.SHUTDOWN_GRACE_MS;
     this.app?.get(Readiness).markDraining();
     this.grpc?.setServingStatus('NOT_SERVING');
-    for (const sub of this.subscriptions.splice(0)) await sub.stop().catch((err: unknown) => this.logger.warn({ err }, 'subscription stop failed'));
+    for (const sub of this.subscriptions.splice(0))
+      await sub.stop().catch((err: unknown) => this.logger.warn({ err }, 'subscription stop failed'));
     await this.app?.close().catch((err: unknown) => this.logger.warn({ err }, 'http close failed'));
     this.app = undefined;
     await this.grpc?.shutdown(grace);
     this.grpc = undefined;
-    await this.relay?.stop({ flush: true }).catch((err: unknown) => this.logger.warn({ err }, 'outbox flush failed'));
+    await this.relay
+      ?.stop({ flush: true })
+      .catch((err: unknown) => this.logger.warn({ err }, 'outbox flush failed'));
     this.relay = undefined;
     if (this.bus && !this.options.bus) await this.bus.disconnect().catch(() => undefined);
     this.bus = undefined;
@@ -249,8 +283,14 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
     const { EVENT_BUS: kind, KAFKA_BROKERS } = this.config;
     let bus: EventBus;
     if (kind === 'kafka') {
-      if (!KAFKA_BROKERS) throw new Error(`${this.definition.name}: EVENT_BUS=kafka needs KAFKA_BROKERS (host:port,…)`);
-      bus = new KafkaEventBus({ clientId: `brainmesh-${this.definition.name}`, brokers: KAFKA_BROKERS, logger: this.logger, registry: this.registry });
+      if (!KAFKA_BROKERS)
+        throw new Error(`${this.definition.name}: EVENT_BUS=kafka needs KAFKA_BROKERS (host:port,…)`);
+      bus = new KafkaEventBus({
+        clientId: `brainmesh-${this.definition.name}`,
+        brokers: KAFKA_BROKERS,
+        logger: this.logger,
+        registry: this.registry,
+      });
     } else {
       bus = new InProcessEventBus({ logger: this.logger, registry: this.registry });
     }
@@ -264,7 +304,9 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
 class RuntimeModule {}
 
 function rootModule(serviceModule: DynamicModule['module'], providers: Provider[]): DynamicModule {
-  const tokens = providers.map((p) => (typeof p === 'function' ? p : (p as { provide: unknown }).provide)) as DynamicModule['exports'];
+  const tokens = providers.map((p) =>
+    typeof p === 'function' ? p : (p as { provide: unknown }).provide,
+  ) as DynamicModule['exports'];
   return {
     module: RuntimeModule,
     global: true,

@@ -12,7 +12,13 @@ export class ServiceInfo {
     readonly embedded: boolean,
   ) {}
 
-  toMessage(): { service: string; version: string; instanceId: string; startedAt: string; embedded: boolean } {
+  toMessage(): {
+    service: string;
+    version: string;
+    instanceId: string;
+    startedAt: string;
+    embedded: boolean;
+  } {
     return {
       service: this.service,
       version: this.version,

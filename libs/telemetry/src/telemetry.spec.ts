@@ -52,7 +52,9 @@ describe('metrics', () => {
     expect(a).toBe(b);
     a.inc({ kind: 'x' }, 2);
     histogram(registry, 'op_seconds', 'op').observe(0.003);
-    expect(() => histogram(registry, 'things_total', 'clash')).toThrow('already registered with another type');
+    expect(() => histogram(registry, 'things_total', 'clash')).toThrow(
+      'already registered with another type',
+    );
     const text = await registry.metrics();
     expect(text).toContain('things_total{kind="x",service="auth"} 2');
     expect(text).toContain('op_seconds_bucket{le="0.005",service="auth"} 1');

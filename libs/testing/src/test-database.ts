@@ -44,7 +44,10 @@ export async function createTestDatabase(
       if (dropped) return;
       dropped = true;
       await withAdmin(adminUrl, async (c) => {
-        await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+        await c.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [name],
+        );
         await c.query(`DROP DATABASE IF EXISTS ${quote(name)} WITH (FORCE)`);
       });
     },

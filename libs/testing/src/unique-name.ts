@@ -5,7 +5,11 @@ import { randomBytes } from 'node:crypto';
  * lower-case `prefix` (non-alphanumerics become `_`), then time and randomness.
  */
 export function uniqueName(prefix: string): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'test';
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'test';
   const suffix = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   return `${clean}_${suffix}`;
 }

@@ -9,7 +9,12 @@ import { gatewayService } from '@brainmesh/gateway';
 import { knowledgeService } from '@brainmesh/knowledge';
 import { createLogger, type Logger } from '@brainmesh/logging';
 import { orchestratorService } from '@brainmesh/orchestrator';
-import { ServiceHost, type BaseServiceConfig, type ServiceDefinition, type StartedService } from '@brainmesh/runtime';
+import {
+  ServiceHost,
+  type BaseServiceConfig,
+  type ServiceDefinition,
+  type StartedService,
+} from '@brainmesh/runtime';
 import type { DestinationStream } from 'pino';
 
 /** The services that own a database, started before the gateway. */
@@ -81,7 +86,9 @@ export class InProcessPlatform {
         const host = this.createHost(definition, this.backendEnv(definition.name));
         this.hosts.push(host);
         const address = await host.start();
-        progress(`${definition.name.padEnd(12)} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s  (grpc ${address.grpcAddress})`);
+        progress(
+          `${definition.name.padEnd(12)} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s  (grpc ${address.grpcAddress})`,
+        );
         return address;
       }),
     );
@@ -99,7 +106,9 @@ export class InProcessPlatform {
       ...this.options.serviceEnv?.('gateway'),
     });
     const gateway = await this.gateway.start();
-    progress(`${'gateway'.padEnd(12)} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s  (http ${gateway.httpUrl})`);
+    progress(
+      `${'gateway'.padEnd(12)} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s  (http ${gateway.httpUrl})`,
+    );
     return { gatewayUrl: gateway.httpUrl, services: [...started, gateway] };
   }
 

@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     say(`failed to start: ${message}`);
-    if (/EADDRINUSE/.test(message)) say(`port ${gatewayPort} is in use: stop the other process or set PORT=<free port>`);
+    if (/EADDRINUSE/.test(message))
+      say(`port ${gatewayPort} is in use: stop the other process or set PORT=<free port>`);
     if (!toStdout) say(`details in ${logFile}`);
     await platform.stop().catch(() => undefined);
     process.exit(1);

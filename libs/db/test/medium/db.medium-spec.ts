@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { LogCapture, createTestDatabase, requireInfraEnv, uniqueName, type TestDatabase } from '@brainmesh/testing';
+import {
+  LogCapture,
+  createTestDatabase,
+  requireInfraEnv,
+  uniqueName,
+  type TestDatabase,
+} from '@brainmesh/testing';
 import { createDataSource, ensureDatabase, isEmbedded, pingDatabase, runMigrations } from '../../src';
 
 class CreateWidgets1700000000001 implements MigrationInterface {
@@ -59,7 +65,8 @@ const backends: Array<() => Backend> = [
   },
   () => ({
     name: 'PGlite memory://',
-    open: async () => createDataSource({ service: 'db-medium', dataDir: 'memory://', entities: [], migrations }),
+    open: async () =>
+      createDataSource({ service: 'db-medium', dataDir: 'memory://', entities: [], migrations }),
     cleanup: async () => undefined,
   }),
 ];
@@ -105,7 +112,9 @@ describe.each(backends.map((make) => [make().name, make]))('@brainmesh/db on %s'
 
   it('has pgvector', async () => {
     await ds.query("INSERT INTO widgets (name, embedding) VALUES ('a', '[1,2,3]'), ('b', '[9,9,9]')");
-    const rows = await ds.query("SELECT name FROM widgets WHERE embedding IS NOT NULL ORDER BY embedding <-> '[1,2,4]' LIMIT 1");
+    const rows = await ds.query(
+      "SELECT name FROM widgets WHERE embedding IS NOT NULL ORDER BY embedding <-> '[1,2,4]' LIMIT 1",
+    );
     expect(rows).toEqual([{ name: 'a' }]);
   });
 
@@ -117,10 +126,12 @@ describe.each(backends.map((make) => [make().name, make]))('@brainmesh/db on %s'
     const before = await countWidgets(ds);
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        ds.transaction(async (m) => {
-          await m.query('INSERT INTO widgets (name) VALUES ($1)', [`c${i}`]);
-          if (i % 2) throw new Error('odd');
-        }).catch(() => undefined),
+        ds
+          .transaction(async (m) => {
+            await m.query('INSERT INTO widgets (name) VALUES ($1)', [`c${i}`]);
+            if (i % 2) throw new Error('odd');
+          })
+          .catch(() => undefined),
       ),
     );
     expect(await countWidgets(ds)).toBe(before + 5);
@@ -135,7 +146,13 @@ describe('@brainmesh/db real-Postgres specifics', () => {
       expect(await ensureDatabase(pgUrl, name)).toBe(true);
       expect(await ensureDatabase(pgUrl, name)).toBe(false);
     } finally {
-      const ds = createDataSource({ service: 'db-medium', url: pgUrl, entities: [], migrations: [], poolMax: 1 });
+      const ds = createDataSource({
+        service: 'db-medium',
+        url: pgUrl,
+        entities: [],
+        migrations: [],
+        poolMax: 1,
+      });
       await ds.initialize();
       await ds.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await ds.destroy();
@@ -144,7 +161,13 @@ describe('@brainmesh/db real-Postgres specifics', () => {
 
   it('applies statementTimeoutMs and application_name', async () => {
     const db = await createTestDatabase('db_timeout', infra().pgUrl);
-    const ds = createDataSource({ service: 'timeout-svc', url: db.url, entities: [], migrations: [], statementTimeoutMs: 200 });
+    const ds = createDataSource({
+      service: 'timeout-svc',
+      url: db.url,
+      entities: [],
+      migrations: [],
+      statementTimeoutMs: 200,
+    });
     try {
       await ds.initialize();
       expect(isEmbedded(ds)).toBe(false);
@@ -158,7 +181,12 @@ describe('@brainmesh/db real-Postgres specifics', () => {
   });
 
   it('pingDatabase is false when the DataSource is not connected', async () => {
-    const ds = createDataSource({ service: 'x', url: 'postgres://nobody@127.0.0.1:1/none', entities: [], migrations: [] });
+    const ds = createDataSource({
+      service: 'x',
+      url: 'postgres://nobody@127.0.0.1:1/none',
+      entities: [],
+      migrations: [],
+    });
     await expect(pingDatabase(ds, 100)).resolves.toBe(false);
   });
 });
@@ -168,14 +196,24 @@ describe('@brainmesh/db embedded on a directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'brainmesh-db-'));
     const { logger } = capturingLogger();
     try {
-      const first = createDataSource({ service: 'embedded', dataDir: join(dir, 'pg'), entities: [], migrations });
+      const first = createDataSource({
+        service: 'embedded',
+        dataDir: join(dir, 'pg'),
+        entities: [],
+        migrations,
+      });
       await first.initialize();
       await runMigrations(first, logger);
       await first.query("INSERT INTO widgets (name) VALUES ('persisted')");
       await first.destroy();
       expect(isEmbedded(first) && first.pglite.closed).toBe(true);
 
-      const second = createDataSource({ service: 'embedded', dataDir: join(dir, 'pg'), entities: [], migrations });
+      const second = createDataSource({
+        service: 'embedded',
+        dataDir: join(dir, 'pg'),
+        entities: [],
+        migrations,
+      });
       await second.initialize();
       expect(await runMigrations(second, logger)).toEqual([]);
       expect(await second.query('SELECT name FROM widgets')).toEqual([{ name: 'persisted' }]);

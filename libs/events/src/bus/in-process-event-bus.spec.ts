@@ -138,7 +138,12 @@ describe('InProcessEventBus', () => {
     const latest: EventEnvelope[] = [];
     const all: EventEnvelope[] = [];
     await bus.subscribe({ groupId: 'latest', topics: [TOPIC], handler: async (e) => void latest.push(e) });
-    await bus.subscribe({ groupId: 'all', topics: [TOPIC], fromBeginning: true, handler: async (e) => void all.push(e) });
+    await bus.subscribe({
+      groupId: 'all',
+      topics: [TOPIC],
+      fromBeginning: true,
+      handler: async (e) => void all.push(e),
+    });
     await bus.publish([probe('t', 'new')]);
     await until(() => all.length === 2 && latest.length === 1);
     expect(notes(latest)).toEqual(['new']);
@@ -163,7 +168,11 @@ describe('InProcessEventBus', () => {
     const stopping = sub1.stop();
     blocked.resolve();
     await stopping;
-    await bus.subscribe({ groupId: 'g', topics: [TOPIC], handler: async (e) => void second.push((e.data as { note: string }).note) });
+    await bus.subscribe({
+      groupId: 'g',
+      topics: [TOPIC],
+      handler: async (e) => void second.push((e.data as { note: string }).note),
+    });
     await until(() => second.length === 2);
     expect(first).toEqual(['m1']);
     expect(second).toEqual(['m1', 'm2']);
@@ -171,12 +180,21 @@ describe('InProcessEventBus', () => {
 
   it('resumes a group from its committed offsets after all members left', async () => {
     const got: string[] = [];
-    const sub = await bus.subscribe({ groupId: 'g', topics: [TOPIC], handler: async (e) => void got.push((e.data as { note: string }).note) });
+    const sub = await bus.subscribe({
+      groupId: 'g',
+      topics: [TOPIC],
+      handler: async (e) => void got.push((e.data as { note: string }).note),
+    });
     await bus.publish([probe('k', '1')]);
     await until(() => got.length === 1);
     await sub.stop();
     await bus.publish([probe('k', '2'), probe('k', '3')]);
-    await bus.subscribe({ groupId: 'g', topics: [TOPIC], fromBeginning: true, handler: async (e) => void got.push((e.data as { note: string }).note) });
+    await bus.subscribe({
+      groupId: 'g',
+      topics: [TOPIC],
+      fromBeginning: true,
+      handler: async (e) => void got.push((e.data as { note: string }).note),
+    });
     await until(() => got.length === 3);
     expect(got).toEqual(['1', '2', '3']);
   });
@@ -187,7 +205,11 @@ describe('InProcessEventBus', () => {
     const fast: string[] = [];
     const slow: string[] = [];
     const gate = deferred();
-    await small.subscribe({ groupId: 'fast', topics: [TOPIC], handler: async (e) => void fast.push(notes([e])[0]) });
+    await small.subscribe({
+      groupId: 'fast',
+      topics: [TOPIC],
+      handler: async (e) => void fast.push(notes([e])[0]),
+    });
     await small.subscribe({
       groupId: 'slow',
       topics: [TOPIC],
@@ -197,7 +219,8 @@ describe('InProcessEventBus', () => {
       },
     });
     const all = Array.from({ length: 3000 }, (_, i) => String(i));
-    for (let i = 0; i < all.length; i += 500) await small.publish(all.slice(i, i + 500).map((n) => probe('k', n)));
+    for (let i = 0; i < all.length; i += 500)
+      await small.publish(all.slice(i, i + 500).map((n) => probe('k', n)));
     await until(() => fast.length === 3000);
     gate.resolve(); // the slow group still gets everything: nothing it has not consumed was dropped
     await until(() => slow.length === 3000, 10_000);
@@ -205,7 +228,12 @@ describe('InProcessEventBus', () => {
     await small.publish([probe('k', 'last')]);
     await until(() => fast.length === 3001 && slow.length === 3001);
     const late: string[] = [];
-    await small.subscribe({ groupId: 'late', topics: [TOPIC], fromBeginning: true, handler: async (e) => void late.push(notes([e])[0]) });
+    await small.subscribe({
+      groupId: 'late',
+      topics: [TOPIC],
+      fromBeginning: true,
+      handler: async (e) => void late.push(notes([e])[0]),
+    });
     await until(() => late.at(-1) === 'last');
     expect(late.length).toBeGreaterThanOrEqual(5);
     expect(late.length).toBeLessThan(1_100);
@@ -231,7 +259,9 @@ describe('InProcessEventBus', () => {
     await other.publish([probe('t', 'x')]);
     await until(() => got.length === 1);
     const consumed = (await registry.getMetricsAsJSON()).find((m) => m.name === 'events_consumed_total');
-    expect(consumed?.values).toEqual([expect.objectContaining({ labels: { service: 'other', topic: TOPIC, group: 'g' } })]);
+    expect(consumed?.values).toEqual([
+      expect.objectContaining({ labels: { service: 'other', topic: TOPIC, group: 'g' } }),
+    ]);
     await other.disconnect();
   });
 

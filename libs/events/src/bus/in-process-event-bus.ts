@@ -149,7 +149,8 @@ export class InProcessEventBus implements EventBus {
       const log = this.topicLog(topic);
       log.forEach((partitionLog, partition) => {
         const tp = tpKey(topic, partition);
-        if (!group.committed.has(tp)) group.committed.set(tp, options.fromBeginning ? partitionLog.base : partitionLog.end);
+        if (!group.committed.has(tp))
+          group.committed.set(tp, options.fromBeginning ? partitionLog.base : partitionLog.end);
       });
     }
     const member: Member = {
@@ -311,7 +312,16 @@ export class InProcessEventBus implements EventBus {
     const meta = { topic, partition, offset: String(offset) };
     await inConsumerSpan(
       envelope.traceparent,
-      { topic, group, partition, offset: meta.offset, eventId: envelope.id, eventType: envelope.type, key: entry.key, system: 'in-process' },
+      {
+        topic,
+        group,
+        partition,
+        offset: meta.offset,
+        eventId: envelope.id,
+        eventType: envelope.type,
+        key: entry.key,
+        system: 'in-process',
+      },
       () => member.handler(envelope, meta),
     );
   }

@@ -14,7 +14,14 @@ import { EventValidationError, decodeEnvelope, type EventEnvelope } from '../env
 import { consumerMetrics } from '../metrics';
 import { DEFAULT_PARTITIONS, TOPICS } from '../topics';
 import { inConsumerSpan } from '../tracing';
-import type { EventBus, MessageMeta, OutgoingMessage, RetryOptions, SubscribeOptions, Subscription } from './event-bus';
+import type {
+  EventBus,
+  MessageMeta,
+  OutgoingMessage,
+  RetryOptions,
+  SubscribeOptions,
+  Subscription,
+} from './event-bus';
 import { kafkaLogCreator, kafkaLogLevel } from './kafka-logger';
 
 export interface KafkaEventBusOptions {
@@ -156,7 +163,11 @@ export class KafkaEventBus implements EventBus {
         timeout: this.options.publishTimeoutMs ?? 30_000,
         topicMessages: [...byTopic].map(([topic, list]) => ({
           topic,
-          messages: list.map((m) => ({ key: m.key, value: JSON.stringify(m.envelope), headers: headersOf(m.envelope) })),
+          messages: list.map((m) => ({
+            key: m.key,
+            value: JSON.stringify(m.envelope),
+            headers: headersOf(m.envelope),
+          })),
         })),
       });
     } catch (err) {
@@ -175,7 +186,9 @@ export class KafkaEventBus implements EventBus {
     if (options.topics.length === 0) throw new Error('subscribe: topics must not be empty');
     const admin = await this.requireConnected();
     await this.ensureTopics(options.topics);
-    const startOffsets = options.fromBeginning ? [] : await this.endOffsetsOfUncommitted(admin, options.groupId, options.topics);
+    const startOffsets = options.fromBeginning
+      ? []
+      : await this.endOffsetsOfUncommitted(admin, options.groupId, options.topics);
     const subscription = new KafkaSubscription(
       this.kafka.consumer({
         groupId: options.groupId,
@@ -255,7 +268,11 @@ export class KafkaEventBus implements EventBus {
   }
 
   /** Current end offsets of the partitions for which the group has no committed offset. */
-  private async endOffsetsOfUncommitted(admin: Admin, groupId: string, topics: string[]): Promise<TopicPartitionOffset[]> {
+  private async endOffsetsOfUncommitted(
+    admin: Admin,
+    groupId: string,
+    topics: string[],
+  ): Promise<TopicPartitionOffset[]> {
     const committed = await admin.fetchOffsets({ groupId, topics });
     const result: TopicPartitionOffset[] = [];
     for (const { topic, partitions } of committed) {
@@ -342,13 +359,21 @@ class KafkaSubscription implements Subscription {
         if (!restart) reject(error);
       });
       timer = setTimeout(
-        () => reject(new Error(`consumer group ${this.options.groupId} did not become ready within ${joinTimeoutMs} ms`)),
+        () =>
+          reject(
+            new Error(
+              `consumer group ${this.options.groupId} did not become ready within ${joinTimeoutMs} ms`,
+            ),
+          ),
         joinTimeoutMs,
       );
     });
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? false });
+      await consumer.subscribe({
+        topics: this.options.topics,
+        fromBeginning: this.options.fromBeginning ?? false,
+      });
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: 1,

@@ -34,7 +34,10 @@ export class IdempotentConsumer {
     this.metrics = consumerMetrics(options.registry);
   }
 
-  async handle(envelope: EventEnvelope, handler: (manager: EntityManager) => Promise<void>): Promise<HandleOnceResult> {
+  async handle(
+    envelope: EventEnvelope,
+    handler: (manager: EntityManager) => Promise<void>,
+  ): Promise<HandleOnceResult> {
     if (!eventId.safeParse(envelope.id).success) {
       throw new EventValidationError(`event id "${envelope.id}" is not a UUID`);
     }

@@ -139,7 +139,8 @@ export class OutboxRelay {
       if (result.kind === 'idle') return { drained: true };
       if (result.kind === 'published') continue;
       failures += result.kind === 'failed' ? 1 : 0;
-      const delay = result.kind === 'locked' ? 50 : backoffDelay(failures, this.retryInitialMs, this.retryMaxMs);
+      const delay =
+        result.kind === 'locked' ? 50 : backoffDelay(failures, this.retryInitialMs, this.retryMaxMs);
       await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
     }
     this.logger.warn({ service: this.options.service }, 'outbox relay stopped before the outbox was drained');
@@ -165,7 +166,11 @@ export class OutboxRelay {
         if (rows.length === 0) return { kind: 'idle' } as const;
         const seqs = rows.map((r) => r.seq);
         try {
-          const messages: OutgoingMessage[] = rows.map((r) => ({ topic: r.topic, key: r.key, envelope: r.envelope }));
+          const messages: OutgoingMessage[] = rows.map((r) => ({
+            topic: r.topic,
+            key: r.key,
+            envelope: r.envelope,
+          }));
           await withTimeout(this.options.bus.publish(messages), timeoutMs, 'publish');
         } catch (error) {
           await this.recordFailure(manager, seqs, error);
@@ -183,7 +188,8 @@ export class OutboxRelay {
       result = { kind: 'failed', error };
     }
     if (result.kind === 'published') {
-      for (const row of published) this.metrics.published.inc({ service: this.options.service, topic: row.topic });
+      for (const row of published)
+        this.metrics.published.inc({ service: this.options.service, topic: row.topic });
     }
     if (result.kind === 'failed') this.metrics.publishFailures.inc({ service: this.options.service });
     if (result.kind === 'idle') {
@@ -215,7 +221,8 @@ export class OutboxRelay {
         await this.pause(delayMs, false);
         continue;
       }
-      if (failures > 0) this.logger.info({ service: this.options.service, failures }, 'outbox publishing recovered');
+      if (failures > 0)
+        this.logger.info({ service: this.options.service, failures }, 'outbox publishing recovered');
       failures = 0;
       if (result.kind === 'idle') await this.pruneIfDue();
       if (result.kind === 'published' && result.count === this.batchSize) continue;
@@ -250,7 +257,8 @@ export class OutboxRelay {
             LIMIT ${PRUNE_CHUNK})`,
         [retainMs],
       )) as [unknown, number];
-      if (deleted > 0) this.logger.debug({ service: this.options.service, deleted }, 'pruned published outbox rows');
+      if (deleted > 0)
+        this.logger.debug({ service: this.options.service, deleted }, 'pruned published outbox rows');
       return deleted;
     } catch (err) {
       this.logger.warn({ err, service: this.options.service }, 'could not prune the outbox');

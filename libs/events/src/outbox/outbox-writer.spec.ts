@@ -25,18 +25,30 @@ describe('OutboxWriter', () => {
     const b = DiagnosticsProbeEvent.create('t2', { service: 's', note: 'b' }, { key: 'k2' });
     await writer.add(manager, a, b);
     expect(calls).toHaveLength(1);
-    expect(calls[0].sql).toMatch(/INSERT INTO outbox_events \(id, topic, key, type, tenant_id, envelope\) VALUES \(\$1, \$2, \$3, \$4, \$5, \$6::jsonb\), \(\$7/);
+    expect(calls[0].sql).toMatch(
+      /INSERT INTO outbox_events \(id, topic, key, type, tenant_id, envelope\) VALUES \(\$1, \$2, \$3, \$4, \$5, \$6::jsonb\), \(\$7/,
+    );
     expect(calls[0].params).toEqual([
-      a.id, TOPICS.diagnostics, 't1', 'diagnostics.probe', 't1', JSON.stringify(a),
-      b.id, TOPICS.diagnostics, 'k2', 'diagnostics.probe', 't2', JSON.stringify(b),
+      a.id,
+      TOPICS.diagnostics,
+      't1',
+      'diagnostics.probe',
+      't1',
+      JSON.stringify(a),
+      b.id,
+      TOPICS.diagnostics,
+      'k2',
+      'diagnostics.probe',
+      't2',
+      JSON.stringify(b),
     ]);
   });
 
   it('refuses a manager outside a transaction', async () => {
     const { manager } = fakeManager(false);
-    await expect(writer.add(manager, DiagnosticsProbeEvent.create('t', { service: 's', note: '' }))).rejects.toThrow(
-      OutboxTransactionError,
-    );
+    await expect(
+      writer.add(manager, DiagnosticsProbeEvent.create('t', { service: 's', note: '' })),
+    ).rejects.toThrow(OutboxTransactionError);
   });
 
   it('refuses unknown or invalid events', async () => {

@@ -43,7 +43,14 @@ export class OutboxWriter {
     const rows = envelopes.map((envelope) => {
       const definition = this.catalog.get(envelope.type, envelope.version);
       definition.parse(envelope); // validates the envelope and its data; the original is stored
-      const values = [envelope.id, definition.topic, envelope.key, envelope.type, envelope.tenantId, JSON.stringify(envelope)];
+      const values = [
+        envelope.id,
+        definition.topic,
+        envelope.key,
+        envelope.type,
+        envelope.tenantId,
+        JSON.stringify(envelope),
+      ];
       const placeholders = values.map((v) => {
         params.push(v);
         return `$${params.length}`;

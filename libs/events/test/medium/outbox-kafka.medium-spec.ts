@@ -67,10 +67,22 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     db = await openPostgres('events', logger);
     topic = uniqueName('medium.outbox');
     const catalog = new EventCatalog();
-    Ping = defineEvent({ type: 'medium.ping', version: 1, topic, schema: z.object({ note: z.string() }), catalog });
+    Ping = defineEvent({
+      type: 'medium.ping',
+      version: 1,
+      topic,
+      schema: z.object({ note: z.string() }),
+      catalog,
+    });
     outbox = new OutboxWriter({ catalog });
     registry = new Registry();
-    consumerBus = new KafkaEventBus({ clientId: uniqueName('consumer'), brokers, logger, registry, topics: [] });
+    consumerBus = new KafkaEventBus({
+      clientId: uniqueName('consumer'),
+      brokers,
+      logger,
+      registry,
+      topics: [],
+    });
     await consumerBus.connect();
   });
 
@@ -97,7 +109,13 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
   };
 
   const subscribeRecording = async (groupId: string, onHandled?: (e: EventEnvelope) => void) => {
-    const consumer = new IdempotentConsumer({ dataSource: db.ds, consumerGroup: groupId, service: 'medium', registry, logger });
+    const consumer = new IdempotentConsumer({
+      dataSource: db.ds,
+      consumerGroup: groupId,
+      service: 'medium',
+      registry,
+      logger,
+    });
     const sub = await consumerBus.subscribe({
       groupId,
       topics: [topic],
@@ -129,30 +147,48 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     for (const t of Object.values(TOPICS)) expect(topics).toContain(t);
     const relay = newRelay();
     await commit('t1', ['x'], relay);
-    await waitFor(async () => (await outboxRows(db.ds))[0]?.published_at, { ...WAIT, description: 'publication' });
+    await waitFor(async () => (await outboxRows(db.ds))[0]?.published_at, {
+      ...WAIT,
+      description: 'publication',
+    });
     const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(metadata.topics[0].partitions).toHaveLength(6);
   });
 
   it('(1) relays committed events to Kafka and applies each once, in order per key, in the producer trace', async () => {
     const traceIds = new Map<string, string | undefined>();
-    await subscribeRecording(uniqueName('g'), (e) => traceIds.set(e.id, trace.getActiveSpan()?.spanContext().traceId));
+    await subscribeRecording(uniqueName('g'), (e) =>
+      traceIds.set(e.id, trace.getActiveSpan()?.spanContext().traceId),
+    );
     const relay = newRelay();
     const tenants = ['acme', 'globex', 'initech'];
     let requestTraceId = '';
     await trace.getTracer('test').startActiveSpan('request', async (span) => {
       requestTraceId = span.spanContext().traceId;
-      await Promise.all(tenants.map((t) => commit(t, Array.from({ length: 10 }, (_, i) => `${t}-${i}`), relay)));
+      await Promise.all(
+        tenants.map((t) =>
+          commit(
+            t,
+            Array.from({ length: 10 }, (_, i) => `${t}-${i}`),
+            relay,
+          ),
+        ),
+      );
       span.end();
     });
 
-    const rows = await waitFor(async () => {
-      const r = await receivedRows(db.ds);
-      return r.length >= 30 ? r : undefined;
-    }, { ...WAIT, description: '30 received events' });
+    const rows = await waitFor(
+      async () => {
+        const r = await receivedRows(db.ds);
+        return r.length >= 30 ? r : undefined;
+      },
+      { ...WAIT, description: '30 received events' },
+    );
     expect(rows).toHaveLength(30);
     for (const t of tenants) {
-      expect(rows.filter((r) => r.key === t).map((r) => r.note)).toEqual(Array.from({ length: 10 }, (_, i) => `${t}-${i}`));
+      expect(rows.filter((r) => r.key === t).map((r) => r.note)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `${t}-${i}`),
+      );
     }
     const outboxState = await outboxRows(db.ds);
     expect(outboxState.every((r) => r.published_at !== null && r.attempts === 0)).toBe(true);
@@ -161,7 +197,13 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     expect(await metricValue(registry, 'events_published_total', { topic })).toBe(30);
     await waitFor(async () => (await metricValue(registry, 'events_consumed_total', { topic })) === 30, WAIT);
     expect(await metricValue(registry, 'events_duplicates_total')).toBe(0);
-    await waitFor(async () => (await registry.getSingleMetricAsString('outbox_pending')).includes('outbox_pending{service="medium"} 0'), WAIT);
+    await waitFor(
+      async () =>
+        (await registry.getSingleMetricAsString('outbox_pending')).includes(
+          'outbox_pending{service="medium"} 0',
+        ),
+      WAIT,
+    );
   });
 
   it('(2) writes no event when the transaction rolls back', async () => {
@@ -178,7 +220,10 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     expect(await db.ds.query('SELECT * FROM widgets')).toEqual([]);
 
     await commit('t1', ['kept'], relay);
-    await waitFor(async () => (await receivedRows(db.ds)).length === 1, { ...WAIT, description: 'the committed event' });
+    await waitFor(async () => (await receivedRows(db.ds)).length === 1, {
+      ...WAIT,
+      description: 'the committed event',
+    });
     await new Promise((r) => setTimeout(r, 500));
     expect((await receivedRows(db.ds)).map((r) => r.note)).toEqual(['kept']);
     expect(await outboxRows(db.ds)).toHaveLength(1);
@@ -192,25 +237,39 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     try {
       const relay = newRelay({ bus: flaky, retry: { initialMs: 50, maxMs: 200 } });
       await commit('t1', ['a1', 'a2', 'a3'], relay);
-      await waitFor(async () => (await outboxRows(db.ds)).every((r) => r.attempts >= 2), { ...WAIT, description: 'failed attempts' });
+      await waitFor(async () => (await outboxRows(db.ds)).every((r) => r.attempts >= 2), {
+        ...WAIT,
+        description: 'failed attempts',
+      });
       const failed = await outboxRows(db.ds);
-      expect(failed.every((r) => r.published_at === null && /not connected/.test(r.last_error ?? ''))).toBe(true);
+      expect(failed.every((r) => r.published_at === null && /not connected/.test(r.last_error ?? ''))).toBe(
+        true,
+      );
       expect(await receivedRows(db.ds)).toEqual([]);
 
       await ownBus.connect(); // the broker is back
-      await waitFor(async () => (await receivedRows(db.ds)).length === 3, { ...WAIT, description: 'recovery' });
+      await waitFor(async () => (await receivedRows(db.ds)).length === 3, {
+        ...WAIT,
+        description: 'recovery',
+      });
 
       flaky.failing = true; // fails again mid-stream
       await commit('t1', ['b1', 'b2'], relay);
-      await waitFor(async () => (await outboxRows(db.ds)).some((r) => r.attempts > 0 && r.published_at === null), WAIT);
+      await waitFor(
+        async () => (await outboxRows(db.ds)).some((r) => r.attempts > 0 && r.published_at === null),
+        WAIT,
+      );
       await commit('t1', ['b3'], relay);
       flaky.failing = false;
       await commit('t1', ['c1'], relay);
 
-      const rows = await waitFor(async () => {
-        const r = await receivedRows(db.ds);
-        return r.length >= 7 ? r : undefined;
-      }, { ...WAIT, description: 'all events' });
+      const rows = await waitFor(
+        async () => {
+          const r = await receivedRows(db.ds);
+          return r.length >= 7 ? r : undefined;
+        },
+        { ...WAIT, description: 'all events' },
+      );
       expect(rows.map((r) => r.note)).toEqual(['a1', 'a2', 'a3', 'b1', 'b2', 'b3', 'c1']);
       const final = await outboxRows(db.ds);
       expect(final.every((r) => r.published_at !== null && r.last_error === null)).toBe(true);
@@ -227,23 +286,41 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     const groupId = uniqueName('g');
     const relay = newRelay();
     const first = await subscribeRecording(groupId);
-    await commit('t1', Array.from({ length: 10 }, (_, i) => `first-${i}`), relay);
-    await waitFor(async () => (await receivedRows(db.ds)).length === 10, { ...WAIT, description: 'first half' });
+    await commit(
+      't1',
+      Array.from({ length: 10 }, (_, i) => `first-${i}`),
+      relay,
+    );
+    await waitFor(async () => (await receivedRows(db.ds)).length === 10, {
+      ...WAIT,
+      description: 'first half',
+    });
     await first.stop();
 
-    await commit('t1', Array.from({ length: 10 }, (_, i) => `second-${i}`), relay);
+    await commit(
+      't1',
+      Array.from({ length: 10 }, (_, i) => `second-${i}`),
+      relay,
+    );
     await waitFor(async () => (await outboxRows(db.ds)).every((r) => r.published_at !== null), WAIT);
     // Replay the whole topic to the group, as after a lost offset commit or an operator reset.
     // (resetOffsets({ earliest: true }) commits the special offset -2, which kafkajs then resolves
     // with the subscription's fromBeginning; explicit low watermarks replay regardless.)
     const low = await admin.fetchTopicOffsets(topic);
-    await admin.setOffsets({ groupId, topic, partitions: low.map((p) => ({ partition: p.partition, offset: p.low })) });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: low.map((p) => ({ partition: p.partition, offset: p.low })),
+    });
     await subscribeRecording(groupId);
 
-    await waitFor(async () => (await metricValue(registry, 'events_duplicates_total', { group: groupId })) === 10, {
-      ...WAIT,
-      description: '10 duplicates skipped',
-    });
+    await waitFor(
+      async () => (await metricValue(registry, 'events_duplicates_total', { group: groupId })) === 10,
+      {
+        ...WAIT,
+        description: '10 duplicates skipped',
+      },
+    );
     await waitFor(async () => (await receivedRows(db.ds)).length === 20, WAIT);
     await new Promise((r) => setTimeout(r, 500));
     const rows = await receivedRows(db.ds);
@@ -253,7 +330,10 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
       ...Array.from({ length: 10 }, (_, i) => `first-${i}`),
       ...Array.from({ length: 10 }, (_, i) => `second-${i}`),
     ]);
-    const [{ n }] = await db.ds.query('SELECT count(*)::int AS n FROM processed_events WHERE consumer_group = $1', [groupId]);
+    const [{ n }] = await db.ds.query(
+      'SELECT count(*)::int AS n FROM processed_events WHERE consumer_group = $1',
+      [groupId],
+    );
     expect(n).toBe(20);
   });
 
@@ -263,17 +343,29 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
     const a = newRelay({ batchSize: 7 });
     const b = newRelay({ batchSize: 7, dataSource: replica });
     const tenants = ['t1', 't2', 't3', 't4'];
-    await Promise.all(tenants.map((t) => commit(t, Array.from({ length: 15 }, (_, i) => `${t}-${i}`))));
+    await Promise.all(
+      tenants.map((t) =>
+        commit(
+          t,
+          Array.from({ length: 15 }, (_, i) => `${t}-${i}`),
+        ),
+      ),
+    );
     a.notify();
     b.notify();
-    const rows = await waitFor(async () => {
-      const r = await receivedRows(db.ds);
-      return r.length >= 60 ? r : undefined;
-    }, { ...WAIT, description: '60 events' });
+    const rows = await waitFor(
+      async () => {
+        const r = await receivedRows(db.ds);
+        return r.length >= 60 ? r : undefined;
+      },
+      { ...WAIT, description: '60 events' },
+    );
     await new Promise((r) => setTimeout(r, 500));
     expect(await receivedRows(db.ds)).toHaveLength(60);
     for (const t of tenants) {
-      expect(rows.filter((r) => r.key === t).map((r) => r.note)).toEqual(Array.from({ length: 15 }, (_, i) => `${t}-${i}`));
+      expect(rows.filter((r) => r.key === t).map((r) => r.note)).toEqual(
+        Array.from({ length: 15 }, (_, i) => `${t}-${i}`),
+      );
     }
     // Exactly once on the wire too: nothing was published twice.
     expect(await metricValue(registry, 'events_published_total', { topic })).toBe(60);
@@ -282,8 +374,18 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
 
   it('stop({ flush: true }) publishes what is pending before returning', async () => {
     await subscribeRecording(uniqueName('g'));
-    const relay = new OutboxRelay({ dataSource: db.ds, bus: relayBus, service: 'medium', logger, registry, batchSize: 4 });
-    await commit('t1', Array.from({ length: 10 }, (_, i) => `p${i}`));
+    const relay = new OutboxRelay({
+      dataSource: db.ds,
+      bus: relayBus,
+      service: 'medium',
+      logger,
+      registry,
+      batchSize: 4,
+    });
+    await commit(
+      't1',
+      Array.from({ length: 10 }, (_, i) => `p${i}`),
+    );
     expect((await outboxRows(db.ds)).every((r) => r.published_at === null)).toBe(true);
     await expect(relay.stop({ flush: true, timeoutMs: 30_000 })).resolves.toEqual({ drained: true });
     expect((await outboxRows(db.ds)).every((r) => r.published_at !== null)).toBe(true);
@@ -303,15 +405,30 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
       },
     });
     subscriptions.push(a);
-    await consumerBus.publish(['m0', 'm1', 'm2'].map((n) => ({ topic, key: 'k', envelope: Ping.create('k', { note: n }) })));
-    await waitFor(() => seenByA.filter((n) => n === 'm1').length >= 3, { ...WAIT, description: 'three attempts at m1' });
+    await consumerBus.publish(
+      ['m0', 'm1', 'm2'].map((n) => ({ topic, key: 'k', envelope: Ping.create('k', { note: n }) })),
+    );
+    await waitFor(() => seenByA.filter((n) => n === 'm1').length >= 3, {
+      ...WAIT,
+      description: 'three attempts at m1',
+    });
     expect(seenByA.includes('m2')).toBe(false); // held back behind m1 (same key, same partition)
-    expect(await metricValue(registry, 'events_handler_failures_total', { group: groupId })).toBeGreaterThanOrEqual(3);
-    expect(lines.some((l) => String(l.msg).includes('event handler failed, retrying: cannot handle m1 yet'))).toBe(true);
+    expect(
+      await metricValue(registry, 'events_handler_failures_total', { group: groupId }),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      lines.some((l) => String(l.msg).includes('event handler failed, retrying: cannot handle m1 yet')),
+    ).toBe(true);
 
     await a.stop(); // while m1 is still failing: it must not be committed
     const seenByB: string[] = [];
-    subscriptions.push(await consumerBus.subscribe({ groupId, topics: [topic], handler: async (e) => void seenByB.push(note(e)) }));
+    subscriptions.push(
+      await consumerBus.subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (e) => void seenByB.push(note(e)),
+      }),
+    );
     await waitFor(() => seenByB.length >= 2, { ...WAIT, description: 'm1 and m2 at the next member' });
     expect(seenByB).toEqual(['m1', 'm2']);
   });
@@ -319,13 +436,25 @@ describe('transactional outbox -> real Kafka -> idempotent consumer (real Postgr
   it('skips (and counts) a message that is not an event envelope', async () => {
     const groupId = uniqueName('g');
     const seen: string[] = [];
-    subscriptions.push(await consumerBus.subscribe({ groupId, topics: [topic], handler: async (e) => void seen.push(note(e)) }));
+    subscriptions.push(
+      await consumerBus.subscribe({
+        groupId,
+        topics: [topic],
+        handler: async (e) => void seen.push(note(e)),
+      }),
+    );
     const raw = new Kafka({ clientId: uniqueName('raw'), brokers, logLevel: logLevel.NOTHING }).producer({
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await raw.connect();
     try {
-      await raw.send({ topic, messages: [{ key: 'k', value: 'not json' }, { key: 'k', value: '{"id":"nope"}' }] });
+      await raw.send({
+        topic,
+        messages: [
+          { key: 'k', value: 'not json' },
+          { key: 'k', value: '{"id":"nope"}' },
+        ],
+      });
     } finally {
       await raw.disconnect();
     }

@@ -13,7 +13,15 @@ import {
   type Subscription,
 } from '../../src';
 import { captureLogger } from '../support/logger';
-import { FlakyBus, metricValue, openPglite, outboxRows, receivedRows, recordReceived, type TestDb } from '../support/medium';
+import {
+  FlakyBus,
+  metricValue,
+  openPglite,
+  outboxRows,
+  receivedRows,
+  recordReceived,
+  type TestDb,
+} from '../support/medium';
 
 jest.setTimeout(120_000);
 
@@ -24,7 +32,13 @@ const TOPIC = 'brainmesh.medium-pglite.v1';
 describe('transactional outbox -> InProcessEventBus -> idempotent consumer (PGlite)', () => {
   const { logger, lines } = captureLogger('info');
   const catalog = new EventCatalog();
-  const Ping = defineEvent({ type: 'medium.ping', version: 1, topic: TOPIC, schema: z.object({ note: z.string() }), catalog });
+  const Ping = defineEvent({
+    type: 'medium.ping',
+    version: 1,
+    topic: TOPIC,
+    schema: z.object({ note: z.string() }),
+    catalog,
+  });
   const outbox = new OutboxWriter({ catalog });
   let db: TestDb;
   let bus: InProcessEventBus;
@@ -41,7 +55,12 @@ describe('transactional outbox -> InProcessEventBus -> idempotent consumer (PGli
   beforeEach(async () => {
     db = await openPglite(logger);
     registry = new Registry();
-    bus = new InProcessEventBus({ logger, registry, service: 'embedded', retry: { initialMs: 5, maxMs: 50 } });
+    bus = new InProcessEventBus({
+      logger,
+      registry,
+      service: 'embedded',
+      retry: { initialMs: 5, maxMs: 50 },
+    });
     flaky = new FlakyBus(bus);
     await bus.connect();
     relay = new OutboxRelay({
@@ -63,12 +82,18 @@ describe('transactional outbox -> InProcessEventBus -> idempotent consumer (PGli
   });
 
   const subscribeRecording = async (busGroup: string, dedupeGroup = busGroup, fromBeginning = false) => {
-    const consumer = new IdempotentConsumer({ dataSource: db.ds, consumerGroup: dedupeGroup, service: 'embedded', registry });
+    const consumer = new IdempotentConsumer({
+      dataSource: db.ds,
+      consumerGroup: dedupeGroup,
+      service: 'embedded',
+      registry,
+    });
     const sub = await bus.subscribe({
       groupId: busGroup,
       topics: [TOPIC],
       fromBeginning,
-      handler: (envelope) => consumer.handle(envelope, (manager) => recordReceived(manager, envelope)).then(() => undefined),
+      handler: (envelope) =>
+        consumer.handle(envelope, (manager) => recordReceived(manager, envelope)).then(() => undefined),
     });
     subscriptions.push(sub);
     return sub;
@@ -90,12 +115,19 @@ describe('transactional outbox -> InProcessEventBus -> idempotent consumer (PGli
     await subscribeRecording('g');
     relay.start();
     await Promise.all(['a', 'b', 'c'].map((t) => commit(t, range(`${t}-`, 10))));
-    await waitFor(async () => (await receivedRows(db.ds)).length === 30, { ...WAIT, description: '30 events' });
+    await waitFor(async () => (await receivedRows(db.ds)).length === 30, {
+      ...WAIT,
+      description: '30 events',
+    });
     const rows = await receivedRows(db.ds);
-    for (const t of ['a', 'b', 'c']) expect(rows.filter((r) => r.key === t).map((r) => r.note)).toEqual(range(`${t}-`, 10));
+    for (const t of ['a', 'b', 'c'])
+      expect(rows.filter((r) => r.key === t).map((r) => r.note)).toEqual(range(`${t}-`, 10));
     expect((await outboxRows(db.ds)).every((r) => r.published_at !== null)).toBe(true);
     expect(await metricValue(registry, 'events_published_total', { topic: TOPIC })).toBe(30);
-    await waitFor(async () => (await metricValue(registry, 'events_consumed_total', { topic: TOPIC })) === 30, WAIT);
+    await waitFor(
+      async () => (await metricValue(registry, 'events_consumed_total', { topic: TOPIC })) === 30,
+      WAIT,
+    );
   });
 
   it('writes no event when the transaction rolls back', async () => {
@@ -143,7 +175,10 @@ describe('transactional outbox -> InProcessEventBus -> idempotent consumer (PGli
     await commit('t', range('second-', 5));
     // Redelivery of the whole topic to the same dedupe group (a replay from the beginning).
     await subscribeRecording('g-replay', 'g', true);
-    await waitFor(async () => (await metricValue(registry, 'events_duplicates_total', { group: 'g' })) === 5, WAIT);
+    await waitFor(
+      async () => (await metricValue(registry, 'events_duplicates_total', { group: 'g' })) === 5,
+      WAIT,
+    );
     await waitFor(async () => (await receivedRows(db.ds)).length === 10, WAIT);
     await new Promise((r) => setTimeout(r, 200));
     const rows = await receivedRows(db.ds);
@@ -183,16 +218,22 @@ describe('transactional outbox -> InProcessEventBus -> idempotent consumer (PGli
     await commit('t', ['old', 'recent']);
     expect(await relay.publishBatch()).toEqual({ kind: 'published', count: 2 });
     await commit('t', ['pending']);
-    await db.ds.query("UPDATE outbox_events SET published_at = now() - interval '8 days' WHERE envelope->'data'->>'note' = 'old'");
+    await db.ds.query(
+      "UPDATE outbox_events SET published_at = now() - interval '8 days' WHERE envelope->'data'->>'note' = 'old'",
+    );
     expect(await relay.pruneIfDue()).toBe(1);
     expect(await relay.pruneIfDue()).toBe(0); // at most every few minutes
-    const left = await db.ds.query('SELECT envelope->\'data\'->>\'note\' AS note FROM outbox_events ORDER BY seq');
+    const left = await db.ds.query(
+      "SELECT envelope->'data'->>'note' AS note FROM outbox_events ORDER BY seq",
+    );
     expect(left).toEqual([{ note: 'recent' }, { note: 'pending' }]);
 
     const event = Ping.create('t', { note: 'x' });
     await handleOnce(db.ds, 'g', event, async () => undefined);
     await db.ds.query("UPDATE processed_events SET processed_at = now() - interval '30 days'");
-    await expect(pruneEventTables(db.ds, { processedOlderThanMs: 7 * 86_400_000, publishedOlderThanMs: 86_400_000 })).resolves.toEqual({
+    await expect(
+      pruneEventTables(db.ds, { processedOlderThanMs: 7 * 86_400_000, publishedOlderThanMs: 86_400_000 }),
+    ).resolves.toEqual({
       outbox: 0,
       processed: 1,
     });

@@ -41,7 +41,13 @@ export async function openPostgres(prefix: string, logger: Logger): Promise<Test
   const { pgUrl } = requireInfraEnv();
   const db = await createTestDatabase(prefix, pgUrl);
   const open = async () => {
-    const ds = createDataSource({ service: prefix, url: db.url, entities: EVENT_ENTITIES, migrations, poolMax: 5 });
+    const ds = createDataSource({
+      service: prefix,
+      url: db.url,
+      entities: EVENT_ENTITIES,
+      migrations,
+      poolMax: 5,
+    });
     await ds.initialize();
     return ds;
   };
@@ -63,7 +69,12 @@ export async function openPostgres(prefix: string, logger: Logger): Promise<Test
 }
 
 export async function openPglite(logger: Logger): Promise<TestDb> {
-  const ds = createDataSource({ service: 'pglite', dataDir: 'memory://', entities: EVENT_ENTITIES, migrations });
+  const ds = createDataSource({
+    service: 'pglite',
+    dataDir: 'memory://',
+    entities: EVENT_ENTITIES,
+    migrations,
+  });
   await ds.initialize();
   await runMigrations(ds, logger);
   return {
@@ -75,7 +86,11 @@ export async function openPglite(logger: Logger): Promise<TestDb> {
 
 export async function kafkaAdmin(): Promise<Admin> {
   const { kafkaBrokers } = requireInfraEnv();
-  const admin = new Kafka({ clientId: 'medium-test-admin', brokers: kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'medium-test-admin',
+    brokers: kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   return admin;
 }
@@ -91,13 +106,17 @@ export async function recordReceived(manager: EntityManager, envelope: EventEnve
   ]);
 }
 
-export async function receivedRows(ds: DataSource): Promise<Array<{ event_id: string; key: string; note: string }>> {
+export async function receivedRows(
+  ds: DataSource,
+): Promise<Array<{ event_id: string; key: string; note: string }>> {
   return ds.query('SELECT event_id, key, note FROM received_events ORDER BY n');
 }
 
 export async function outboxRows(
   ds: DataSource,
-): Promise<Array<{ seq: string; id: string; published_at: Date | null; attempts: number; last_error: string | null }>> {
+): Promise<
+  Array<{ seq: string; id: string; published_at: Date | null; attempts: number; last_error: string | null }>
+> {
   return ds.query('SELECT seq, id, published_at, attempts, last_error FROM outbox_events ORDER BY seq');
 }
 
@@ -126,12 +145,16 @@ export class FlakyBus implements EventBus {
 }
 
 export async function metricValue(
-  registry: { getMetricsAsJSON(): Promise<Array<{ name: string; values: Array<{ value: number; labels: object }> }>> },
+  registry: {
+    getMetricsAsJSON(): Promise<Array<{ name: string; values: Array<{ value: number; labels: object }> }>>;
+  },
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
   const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
   return (metric?.values ?? [])
-    .filter((v) => Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val))
+    .filter((v) =>
+      Object.entries(labels).every(([k, val]) => (v.labels as Record<string, unknown>)[k] === val),
+    )
     .reduce((sum, v) => sum + v.value, 0);
 }

@@ -23,7 +23,10 @@ export class EmitPipelineProbeUseCase {
 
   async execute(input: EmitPipelineProbeCommand): Promise<{ eventId: string; topic: string }> {
     const command = EmitPipelineProbeCommand.parse(input);
-    const envelope = DiagnosticsProbeEvent.create(command.tenantId, { service: this.info.service, note: command.note });
+    const envelope = DiagnosticsProbeEvent.create(command.tenantId, {
+      service: this.info.service,
+      note: command.note,
+    });
     await this.unitOfWork.run(async (_manager, emit) => emit(envelope));
     return { eventId: envelope.id, topic: DiagnosticsProbeEvent.topic };
   }

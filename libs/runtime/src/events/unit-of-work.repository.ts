@@ -14,7 +14,9 @@ export class UnitOfWork {
     private readonly relay: OutboxRelay,
   ) {}
 
-  async run<T>(work: (manager: EntityManager, emit: (envelope: EventEnvelope<unknown>) => void) => Promise<T>): Promise<T> {
+  async run<T>(
+    work: (manager: EntityManager, emit: (envelope: EventEnvelope<unknown>) => void) => Promise<T>,
+  ): Promise<T> {
     const result = await this.dataSource.transaction(async (manager) => {
       const pending: EventEnvelope<unknown>[] = [];
       const value = await work(manager, (envelope) => pending.push(envelope));

@@ -20,7 +20,9 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() reply: FastifyReply): Promise<void> {
     const report = await this.readiness.report();
-    void reply.status(report.ready ? 200 : 503).send({ status: report.ready ? 'ready' : 'unready', checks: report.checks });
+    void reply
+      .status(report.ready ? 200 : 503)
+      .send({ status: report.ready ? 'ready' : 'unready', checks: report.checks });
   }
 
   @Get('metrics')

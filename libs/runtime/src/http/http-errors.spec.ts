@@ -24,7 +24,12 @@ class EchoController {
 class EchoModule {}
 
 const schema = baseServiceConfig({ httpPort: 0, grpcPort: 0 });
-const echoService = defineService({ name: 'echo', version: 'test', configSchema: schema, module: EchoModule });
+const echoService = defineService({
+  name: 'echo',
+  version: 'test',
+  configSchema: schema,
+  module: EchoModule,
+});
 
 describe('HTTP errors are RFC 9457 problem+json, client errors are never 500', () => {
   let host: ServiceHost;

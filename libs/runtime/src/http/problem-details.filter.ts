@@ -14,7 +14,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { problem, unexpected } = toProblem(exception);
-    if (unexpected) this.logger.error({ err: exception, method: request.method, url: request.url }, 'unhandled error');
+    if (unexpected)
+      this.logger.error({ err: exception, method: request.method, url: request.url }, 'unhandled error');
     const body = { ...problem, instance: request.url.split('?')[0], request_id: String(request.id) };
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }

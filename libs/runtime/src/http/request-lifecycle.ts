@@ -29,7 +29,12 @@ export function installRequestLifecycle(
   options: { service: string; logger: Logger; registry: Registry },
 ): void {
   const labels = ['method', 'route', 'status_code'] as const;
-  const duration = histogram(options.registry, 'http_request_duration_seconds', 'HTTP request latency', labels);
+  const duration = histogram(
+    options.registry,
+    'http_request_duration_seconds',
+    'HTTP request latency',
+    labels,
+  );
   const requests = counter(options.registry, 'http_requests_total', 'HTTP requests', labels);
   const tracer = trace.getTracer(`brainmesh.${options.service}`);
 
@@ -74,7 +79,6 @@ export function installRequestLifecycle(
           duration_ms: Math.round(seconds * 1e6) / 1e3,
           request_id: String(request.id),
           trace_id: span.spanContext().traceId,
-          
         },
         'request completed',
       );

@@ -9,7 +9,9 @@ describe('toProblem', () => {
   });
 
   it('names every field at fault for schema errors', () => {
-    const result = z.object({ name: z.string(), scopes: z.array(z.enum(['chat'])) }).safeParse({ scopes: ['x'] });
+    const result = z
+      .object({ name: z.string(), scopes: z.array(z.enum(['chat'])) })
+      .safeParse({ scopes: ['x'] });
     const { problem: p, unexpected } = toProblem(result.error);
     expect(unexpected).toBe(false);
     expect(p.status).toBe(400);
@@ -24,19 +26,31 @@ describe('toProblem', () => {
       title: 'Bad Request',
       detail: 'limit must be positive',
     });
-    expect(toProblem(new NotFoundException('Cannot GET /v1/nope')).problem.detail).toBe('No route GET /v1/nope.');
+    expect(toProblem(new NotFoundException('Cannot GET /v1/nope')).problem.detail).toBe(
+      'No route GET /v1/nope.',
+    );
     expect(toProblem(new PayloadTooLargeException()).problem.status).toBe(413);
   });
 
   it('maps body parser errors to client errors, never 500', () => {
-    const tooLarge = Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
-    expect(toProblem(tooLarge).problem).toMatchObject({ status: 413, detail: 'The request body is larger than the limit.' });
-    const badJson = Object.assign(new SyntaxError('Unexpected token } in JSON at position 9'), { statusCode: 400 });
+    const tooLarge = Object.assign(new Error('Request body is too large'), {
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+      statusCode: 413,
+    });
+    expect(toProblem(tooLarge).problem).toMatchObject({
+      status: 413,
+      detail: 'The request body is larger than the limit.',
+    });
+    const badJson = Object.assign(new SyntaxError('Unexpected token } in JSON at position 9'), {
+      statusCode: 400,
+    });
     expect(toProblem(badJson)).toMatchObject({ problem: { status: 400 }, unexpected: false });
   });
 
   it('hides unexpected errors behind a generic 500', () => {
-    const { problem: p, unexpected } = toProblem(new Error('connection string postgres://u:secret@db leaked'));
+    const { problem: p, unexpected } = toProblem(
+      new Error('connection string postgres://u:secret@db leaked'),
+    );
     expect(unexpected).toBe(true);
     expect(p.status).toBe(500);
     expect(p.detail).not.toContain('secret');

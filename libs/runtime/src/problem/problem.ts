@@ -85,5 +85,8 @@ export function toProblem(err: unknown): { problem: Problem; unexpected: boolean
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     return { problem: problem(statusCode, (err as Error).message), unexpected: false };
   }
-  return { problem: problem(500, 'An unexpected error occurred. Quote the request id when reporting it.'), unexpected: true };
+  return {
+    problem: problem(500, 'An unexpected error occurred. Quote the request id when reporting it.'),
+    unexpected: true,
+  };
 }

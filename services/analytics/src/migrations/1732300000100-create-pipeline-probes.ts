@@ -14,7 +14,9 @@ export class CreatePipelineProbes1732300000100 implements MigrationInterface {
         received_at timestamptz NOT NULL,
         lag_ms integer NOT NULL
       )`);
-    await q.query(`CREATE INDEX pipeline_probes_tenant_received_idx ON pipeline_probes (tenant_id, received_at DESC)`);
+    await q.query(
+      `CREATE INDEX pipeline_probes_tenant_received_idx ON pipeline_probes (tenant_id, received_at DESC)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -41,12 +41,25 @@ export class DownstreamRepository implements OnModuleDestroy {
       orchestrator: config.ORCHESTRATOR_GRPC_URL,
       analytics: config.ANALYTICS_GRPC_URL,
     };
-    const options = { deadlineMs: config.GRPC_DEADLINE_MS, idempotentMethods: ['getServiceInfo'], registry, logger };
+    const options = {
+      deadlineMs: config.GRPC_DEADLINE_MS,
+      idempotentMethods: ['getServiceInfo'],
+      registry,
+      logger,
+    };
     this.clients = {
       auth: createGrpcClient(authV1.AuthServiceClient, this.addresses.auth, options),
-      'ai-routing': createGrpcClient(airoutingV1.AiRoutingServiceClient, this.addresses['ai-routing'], options),
+      'ai-routing': createGrpcClient(
+        airoutingV1.AiRoutingServiceClient,
+        this.addresses['ai-routing'],
+        options,
+      ),
       knowledge: createGrpcClient(knowledgeV1.KnowledgeServiceClient, this.addresses.knowledge, options),
-      orchestrator: createGrpcClient(orchestratorV1.OrchestratorServiceClient, this.addresses.orchestrator, options),
+      orchestrator: createGrpcClient(
+        orchestratorV1.OrchestratorServiceClient,
+        this.addresses.orchestrator,
+        options,
+      ),
       analytics: createGrpcClient(analyticsV1.AnalyticsServiceClient, this.addresses.analytics, options),
     };
   }
@@ -56,7 +69,11 @@ export class DownstreamRepository implements OnModuleDestroy {
   }
 
   async serviceInfo(name: DownstreamName): Promise<commonV1.ServiceInfo | undefined> {
-    const response = await unaryCall<object, { info?: commonV1.ServiceInfo }>(this.clients[name], 'getServiceInfo', {});
+    const response = await unaryCall<object, { info?: commonV1.ServiceInfo }>(
+      this.clients[name],
+      'getServiceInfo',
+      {},
+    );
     return response.info;
   }
 

@@ -57,9 +57,17 @@ describe('embedded platform process (npm start)', () => {
 
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(200);
-    const status = (await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json()) as { services: { status: string }[] };
+    const status = (await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json()) as {
+      services: { status: string }[];
+    };
     expect(status.services.filter((s) => s.status === 'up')).toHaveLength(6);
-    expect(readdirSync(join(home, 'data')).sort()).toEqual(['ai-routing', 'analytics', 'auth', 'knowledge', 'orchestrator']);
+    expect(readdirSync(join(home, 'data')).sort()).toEqual([
+      'ai-routing',
+      'analytics',
+      'auth',
+      'knowledge',
+      'orchestrator',
+    ]);
 
     const exited = new Promise<number | null>((res) => child!.on('exit', (code) => res(code)));
     child.kill('SIGINT');

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { diagnosticsV1 } from '@brainmesh/contracts';
 import { checkHealth, unaryCall } from '@brainmesh/grpc';
-import { createTestDatabase, LogCapture, requireInfraEnv, waitFor, type TestDatabase } from '@brainmesh/testing';
+import {
+  createTestDatabase,
+  LogCapture,
+  requireInfraEnv,
+  waitFor,
+  type TestDatabase,
+} from '@brainmesh/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { InProcessPlatform } from '../../src/in-process-platform';
@@ -30,7 +36,11 @@ describe('platform on real Postgres and Kafka', () => {
       serviceEnv: (name) =>
         name === 'gateway'
           ? {}
-          : { DATABASE_URL: databases[name]!.url, KAFKA_BROKERS: infra.kafkaBrokers.join(','), DATABASE_POOL_MAX: '4' },
+          : {
+              DATABASE_URL: databases[name]!.url,
+              KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+              DATABASE_POOL_MAX: '4',
+            },
     });
     ({ gatewayUrl } = await platform.start());
   }, 180_000);
@@ -44,9 +54,14 @@ describe('platform on real Postgres and Kafka', () => {
     for (const host of platform.services) {
       await expect(checkHealth(host.address.grpcAddress)).resolves.toBe('SERVING');
     }
-    expect(platform.services.map((h) => h.definition.name).sort()).toEqual(
-      ['ai-routing', 'analytics', 'auth', 'gateway', 'knowledge', 'orchestrator'],
-    );
+    expect(platform.services.map((h) => h.definition.name).sort()).toEqual([
+      'ai-routing',
+      'analytics',
+      'auth',
+      'gateway',
+      'knowledge',
+      'orchestrator',
+    ]);
   });
 
   it('serves health, metrics and problem+json for unknown routes', async () => {
@@ -55,11 +70,17 @@ describe('platform on real Postgres and Kafka', () => {
     const metrics = await (await fetch(`${gatewayUrl}/metrics`)).text();
     expect(metrics).toContain('http_request_duration_seconds');
 
-    const missing = await fetch(`${gatewayUrl}/v1/nothing-here`, { headers: { 'x-request-id': 'req-404-test' } });
+    const missing = await fetch(`${gatewayUrl}/v1/nothing-here`, {
+      headers: { 'x-request-id': 'req-404-test' },
+    });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toContain('application/problem+json');
     expect(missing.headers.get('x-request-id')).toBe('req-404-test');
-    expect(await missing.json()).toMatchObject({ status: 404, title: 'Not Found', request_id: 'req-404-test' });
+    expect(await missing.json()).toMatchObject({
+      status: 404,
+      title: 'Not Found',
+      request_id: 'req-404-test',
+    });
   });
 
   it('/readyz turns unready when a dependency is down and ready when it returns', async () => {
@@ -76,7 +97,10 @@ describe('platform on real Postgres and Kafka', () => {
     expect(down.body.checks.knowledge?.ok).toBe(true);
 
     await platform.startService('auth');
-    await waitFor(async () => (await ready()).status === 200, { timeoutMs: 20_000, description: 'gateway ready again' });
+    await waitFor(async () => (await ready()).status === 200, {
+      timeoutMs: 20_000,
+      description: 'gateway ready again',
+    });
   }, 60_000);
 
   it('a trace started at the gateway appears with the same trace id in a downstream log line', async () => {
@@ -92,7 +116,9 @@ describe('platform on real Postgres and Kafka', () => {
       timeoutMs: 5000,
       description: 'an auth log line with the trace id',
     });
-    const gatewayLine = logs.find((l) => l.service === 'gateway' && l.trace_id === traceId && l.msg === 'request completed');
+    const gatewayLine = logs.find(
+      (l) => l.service === 'gateway' && l.trace_id === traceId && l.msg === 'request completed',
+    );
     expect(gatewayLine).toHaveLength(1);
   });
 
@@ -103,21 +129,34 @@ describe('platform on real Postgres and Kafka', () => {
       credentials.createInsecure(),
     );
     const emit = (i: number) =>
-      unaryCall<diagnosticsV1.EmitPipelineProbeRequest, diagnosticsV1.EmitPipelineProbeResponse>(auth, 'emitPipelineProbe', {
-        tenantId,
-        note: `probe ${i}`,
-      });
+      unaryCall<diagnosticsV1.EmitPipelineProbeRequest, diagnosticsV1.EmitPipelineProbeResponse>(
+        auth,
+        'emitPipelineProbe',
+        {
+          tenantId,
+          note: `probe ${i}`,
+        },
+      );
     const analyticsDb = new DataSource({ type: 'postgres', url: databases.analytics!.url });
     await analyticsDb.initialize();
     const count = async () =>
-      Number((await analyticsDb.query('SELECT count(*)::int AS n FROM pipeline_probes WHERE tenant_id = $1', [tenantId]))[0].n);
+      Number(
+        (
+          await analyticsDb.query('SELECT count(*)::int AS n FROM pipeline_probes WHERE tenant_id = $1', [
+            tenantId,
+          ])
+        )[0].n,
+      );
 
     try {
       // Stream probes; stop the consumer while they are still flowing.
       const total = 30;
       const emitted: string[] = [];
       for (let i = 0; i < 10; i++) emitted.push((await emit(i)).eventId);
-      await waitFor(async () => (await count()) >= 3, { timeoutMs: 30_000, description: 'first probes consumed' });
+      await waitFor(async () => (await count()) >= 3, {
+        timeoutMs: 30_000,
+        description: 'first probes consumed',
+      });
       const stopping = platform.stopService('analytics');
       for (let i = 10; i < total; i++) emitted.push((await emit(i)).eventId);
       await stopping;
@@ -137,15 +176,25 @@ describe('platform on real Postgres and Kafka', () => {
       await admin.disconnect();
 
       await platform.startService('analytics');
-      await waitFor(async () => (await count()) === total, { timeoutMs: 60_000, description: `${total} probes recorded` });
-      const metrics = await platform.host('analytics').registry.getSingleMetricAsString('events_duplicates_total');
-      const duplicates = [...metrics.matchAll(/^events_duplicates_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      await waitFor(async () => (await count()) === total, {
+        timeoutMs: 60_000,
+        description: `${total} probes recorded`,
+      });
+      const metrics = await platform
+        .host('analytics')
+        .registry.getSingleMetricAsString('events_duplicates_total');
+      const duplicates = [...metrics.matchAll(/^events_duplicates_total\{[^}]*\} (\d+)/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
       expect(duplicates).toBeGreaterThan(0);
 
       // Nothing more arrives later: still exactly one row per event.
       await new Promise((r) => setTimeout(r, 1000));
       expect(await count()).toBe(total);
-      const rows = await analyticsDb.query('SELECT event_id FROM pipeline_probes WHERE tenant_id = $1', [tenantId]);
+      const rows = await analyticsDb.query('SELECT event_id FROM pipeline_probes WHERE tenant_id = $1', [
+        tenantId,
+      ]);
       expect(rows.map((r: { event_id: string }) => r.event_id).sort()).toEqual([...emitted].sort());
     } finally {
       auth.close();

@@ -17,7 +17,9 @@ function fakeDataSource() {
       return [{ event_id: id }];
     }),
   } as unknown as EntityManager;
-  return { transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => work(manager)) } as unknown as DataSource;
+  return {
+    transaction: jest.fn(async (work: (m: EntityManager) => Promise<unknown>) => work(manager)),
+  } as unknown as DataSource;
 }
 
 describe('RecordPipelineProbeUseCase', () => {
@@ -34,7 +36,10 @@ describe('RecordPipelineProbeUseCase', () => {
   );
 
   it('records a probe once with its lag, and skips redeliveries', async () => {
-    const envelope = { ...DiagnosticsProbeEvent.create('tenant-1', { service: 'auth', note: 'hi' }), occurredAt: '2026-11-23T12:00:00.000Z' };
+    const envelope = {
+      ...DiagnosticsProbeEvent.create('tenant-1', { service: 'auth', note: 'hi' }),
+      occurredAt: '2026-11-23T12:00:00.000Z',
+    };
     await useCase.execute(envelope);
     await useCase.execute(envelope);
     expect(probes.insert).toHaveBeenCalledTimes(1);
@@ -47,10 +52,17 @@ describe('RecordPipelineProbeUseCase', () => {
       receivedAt: now,
       lagMs: 1500,
     });
-    expect(await registry.getSingleMetricAsString('events_duplicates_total')).toMatch(/group="analytics.pipeline-probes".* 1$/m);
+    expect(await registry.getSingleMetricAsString('events_duplicates_total')).toMatch(
+      /group="analytics.pipeline-probes".* 1$/m,
+    );
   });
 
   it('rejects an envelope that is not a valid probe', async () => {
-    await expect(useCase.execute({ ...DiagnosticsProbeEvent.create('t', { service: 'auth', note: '' }), data: { nope: 1 } })).rejects.toThrow();
+    await expect(
+      useCase.execute({
+        ...DiagnosticsProbeEvent.create('t', { service: 'auth', note: '' }),
+        data: { nope: 1 },
+      }),
+    ).rejects.toThrow();
   });
 });

@@ -7,12 +7,31 @@ describe('GetPlatformStatusUseCase', () => {
 
   it('reports every service up with its version and instance', async () => {
     const downstream = {
-      serviceInfo: jest.fn(async (name: string) => ({ service: name, version: '1.2.3', instanceId: `${name}-1`, startedAt: 't', embedded: false })),
+      serviceInfo: jest.fn(async (name: string) => ({
+        service: name,
+        version: '1.2.3',
+        instanceId: `${name}-1`,
+        startedAt: 't',
+        embedded: false,
+      })),
     } as unknown as DownstreamRepository;
     const result = await new GetPlatformStatusUseCase(downstream, self).execute();
     expect(result.status).toBe('ok');
-    expect(result.services.map((s) => s.name)).toEqual(['gateway', 'auth', 'ai-routing', 'knowledge', 'orchestrator', 'analytics']);
-    expect(result.services[1]).toEqual({ name: 'auth', status: 'up', version: '1.2.3', instance_id: 'auth-1', started_at: 't' });
+    expect(result.services.map((s) => s.name)).toEqual([
+      'gateway',
+      'auth',
+      'ai-routing',
+      'knowledge',
+      'orchestrator',
+      'analytics',
+    ]);
+    expect(result.services[1]).toEqual({
+      name: 'auth',
+      status: 'up',
+      version: '1.2.3',
+      instance_id: 'auth-1',
+      started_at: 't',
+    });
   });
 
   it('is degraded and says why when a service does not answer', async () => {
