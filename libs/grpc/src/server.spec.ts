@@ -21,6 +21,7 @@ import {
   startAuthServer,
   startServer,
   type Started,
+  AUTH_INFO_SERVICE,
 } from '../test/support';
 import { createGrpcClient, unaryCall } from './client';
 import { GrpcError, PROBLEM_METADATA_KEY, readProblem } from './errors';
@@ -258,7 +259,7 @@ describe('GrpcServer lifecycle', () => {
   it('rejects start() when the port is taken, and shutdown() works without a successful start', async () => {
     const first = await startAuthServer((_c, cb) => cb(null, {}));
     const second = new GrpcServer({ name: 'dup', port: first.server.port, logger: captureLogger().logger });
-    second.addService(authV1.AuthServiceService, { getServiceInfo: (_c, cb) => cb(null, {}) });
+    second.addService(AUTH_INFO_SERVICE, { getServiceInfo: (_c, cb) => cb(null, {}) });
     setLogVerbosity(logVerbosity.NONE); // grpc-js itself logs the failed bind
     try {
       await expect(second.start()).rejects.toThrow();
@@ -273,7 +274,7 @@ describe('GrpcServer lifecycle', () => {
   it('refuses addService() after start()', async () => {
     const s = await startAuthServer((_c, cb) => cb(null, {}));
     expect(() =>
-      s.server.addService(authV1.AuthServiceService, { getServiceInfo: (_c, cb) => cb(null, {}) }),
+      s.server.addService(AUTH_INFO_SERVICE, { getServiceInfo: (_c, cb) => cb(null, {}) }),
     ).toThrow(/after start/);
     expect(s.server.address).toBe(s.address);
     await s.server.shutdown(100);
@@ -284,13 +285,13 @@ describe('GrpcServer typing', () => {
   it('types implementations from the definition and still accepts untyped ones', () => {
     // Compile-time checks only (run by typecheck); never executed.
     const typeOnly = (server: GrpcServer): void => {
-      server.addService(authV1.AuthServiceService, {
+      server.addService(AUTH_INFO_SERVICE, {
         getServiceInfo: (call, cb) => cb(null, { info: { ...SAMPLE_INFO, service: String(call.request) } }),
       });
       // @ts-expect-error the response type is checked against the contract
-      server.addService(authV1.AuthServiceService, { getServiceInfo: (_c, cb) => cb(null, { nope: 1 }) });
+      server.addService(AUTH_INFO_SERVICE, { getServiceInfo: (_c, cb) => cb(null, { nope: 1 }) });
       // @ts-expect-error every RPC of the definition must be implemented
-      server.addService(authV1.AuthServiceService, {});
+      server.addService(AUTH_INFO_SERVICE, {});
       const untypedDefinition: ServiceDefinition = authV1.AuthServiceService;
       const untypedImplementation: UntypedServiceImplementation = {};
       server.addService(untypedDefinition, untypedImplementation);

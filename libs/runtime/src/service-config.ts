@@ -11,6 +11,13 @@ export function baseServiceConfig(defaults: { httpPort: number; grpcPort: number
     HTTP_HOST: env.host('0.0.0.0'),
     HTTP_PORT: env.port(defaults.httpPort),
     HTTP_BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
+    /** Browser origins allowed to call the HTTP API (CORS); none when unset. */
+    CORS_ORIGINS: z
+      .string()
+      .regex(/^(\*|https?:\/\/[^,\s]+(,https?:\/\/[^,\s]+)*)$/)
+      .transform((v) => (v === '*' ? ['*'] : v.split(',')))
+      .optional()
+      .describe('a comma-separated list of origins like https://app.example.com, or *'),
     GRPC_HOST: env.host('0.0.0.0'),
     GRPC_PORT: env.port(defaults.grpcPort),
     /** Production: this service's own Postgres database. */

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Global, Module, type DynamicModule, type LoggerService, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type Env } from '@brainmesh/config';
 import { createDataSource, pingDatabase, runMigrations } from '@brainmesh/db';
@@ -25,6 +26,7 @@ import { EmitPipelineProbeUseCase } from './diagnostics/emit-pipeline-probe.use-
 import { UnitOfWork } from './events/unit-of-work.repository';
 import { HealthController } from './http/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { installMethodNotAllowed } from './http/method-not-allowed';
 import { installRequestLifecycle, requestIdFrom } from './http/request-lifecycle';
 import { Readiness } from './readiness';
 import type { BaseServiceConfig } from './service-config';
@@ -148,6 +150,7 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
         return503OnClosing: true,
       });
       const fastify = adapter.getInstance();
+      installMethodNotAllowed(fastify);
       installRequestLifecycle(fastify, { service: def.name, logger: this.logger, registry: this.registry });
 
       this.app = await NestFactory.create<NestFastifyApplication>(
@@ -161,6 +164,24 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
         },
       );
       this.app.useGlobalFilters(new ProblemDetailsFilter(this.logger));
+      // An API: no inline content, no framing, no sniffing; HSTS for TLS-terminated deployments.
+      await this.app.register(helmet, {
+        contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      });
+      if (config.CORS_ORIGINS) {
+        const origins = config.CORS_ORIGINS;
+        this.app.enableCors({
+          origin: origins.includes('*') ? true : origins,
+          exposedHeaders: [
+            'x-request-id',
+            'retry-after',
+            'ratelimit-limit',
+            'ratelimit-remaining',
+            'ratelimit-reset',
+          ],
+          maxAge: 600,
+        });
+      }
       await this.app.listen(config.HTTP_PORT, config.HTTP_HOST);
       this.httpPort = (fastify.server.address() as { port: number }).port;
 

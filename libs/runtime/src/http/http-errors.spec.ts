@@ -40,6 +40,7 @@ describe('HTTP errors are RFC 9457 problem+json, client errors are never 500', (
       HTTP_HOST: '127.0.0.1',
       GRPC_HOST: '127.0.0.1',
       HTTP_BODY_LIMIT_BYTES: '1024',
+      CORS_ORIGINS: 'https://console.example.com',
       LOG_LEVEL: 'silent',
     });
     host = new ServiceHost(echoService, config);
@@ -93,6 +94,25 @@ describe('HTTP errors are RFC 9457 problem+json, client errors are never 500', (
   it('answers unknown routes with 404', async () => {
     const body = await expectProblem(await fetch(`${url}/nope`), 404);
     expect(body.detail).toBe('No route GET /nope.');
+  });
+
+  it('answers a known path with the wrong method 405 and the allowed methods', async () => {
+    const res = await fetch(`${url}/echo`, { method: 'DELETE' });
+    const body = await expectProblem(res, 405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(body.detail).toBe('DELETE is not allowed on /echo; use POST.');
+  });
+
+  it('sends security headers and CORS only for allowed origins', async () => {
+    const res = await fetch(`${url}/nope`, { headers: { origin: 'https://console.example.com' } });
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://console.example.com');
+    expect(res.headers.get('access-control-expose-headers')).toContain('x-request-id');
+
+    const other = await fetch(`${url}/nope`, { headers: { origin: 'https://evil.example.com' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('hides unexpected errors behind a generic 500 with a correlation id', async () => {

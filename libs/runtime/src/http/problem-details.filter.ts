@@ -1,7 +1,7 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject, NotFoundException } from '@nestjs/common';
 import type { Logger } from '@brainmesh/logging';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { PROBLEM_CONTENT_TYPE, toProblem } from '../problem/problem';
+import { PROBLEM_CONTENT_TYPE, problem as problemFor, toProblem } from '../problem/problem';
 import { LOGGER } from '../tokens';
 
 /** The one global filter: every error leaves as RFC 9457 problem+json with the request id. */
@@ -13,10 +13,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { problem, unexpected } = toProblem(exception);
+    const path = request.url.split('?')[0]!;
+    const { problem: mapped, unexpected } = toProblem(exception);
+    let problem = mapped;
+    if (problem.status === 404 && exception instanceof NotFoundException) {
+      const allowed = request.server.allowedMethods(path);
+      if (allowed.length > 0) {
+        problem = problemFor(405, `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}.`);
+        void reply.header('allow', allowed.join(', '));
+      }
+    }
     if (unexpected)
       this.logger.error({ err: exception, method: request.method, url: request.url }, 'unhandled error');
-    const body = { ...problem, instance: request.url.split('?')[0], request_id: String(request.id) };
+    const body = { ...problem, instance: path, request_id: String(request.id) };
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(body);
   }
 }
