@@ -2,6 +2,7 @@ import { authV1 } from '@brainmesh/contracts';
 import { defineService } from '@brainmesh/runtime';
 import { authConfigSchema } from './config';
 import { AuthGrpcHandler } from './grpc/auth.grpc-handler';
+import { authEntities } from './entities';
 import { authMigrations } from './migrations';
 import { AuthModule } from './auth.module';
 
@@ -11,6 +12,6 @@ export const authService = defineService({
   version: process.env.BRAINMESH_VERSION ?? '0.1.0',
   configSchema: authConfigSchema,
   module: AuthModule,
-  database: { entities: [], migrations: authMigrations },
+  database: { entities: authEntities, migrations: authMigrations },
   grpc: [{ definition: authV1.AuthServiceService, handler: AuthGrpcHandler }],
 });

@@ -1,13 +1,93 @@
 import { Injectable } from '@nestjs/common';
 import { authV1 } from '@brainmesh/contracts';
-import { ServiceInfo, unary, type GrpcHandler } from '@brainmesh/runtime';
+import { ServiceInfo, type GrpcHandler } from '@brainmesh/runtime';
+import { AuthenticateApiKeyUseCase } from '../use-cases/authenticate-api-key/authenticate-api-key.use-case';
+import { AuthorizeUseCase } from '../use-cases/authorize/authorize.use-case';
+import { BootstrapUseCase } from '../use-cases/bootstrap/bootstrap.use-case';
+import { CreateApiKeyUseCase } from '../use-cases/create-api-key/create-api-key.use-case';
+import { CreateTenantUseCase } from '../use-cases/create-tenant/create-tenant.use-case';
+import { CreateUserUseCase } from '../use-cases/create-user/create-user.use-case';
+import { DeleteUserUseCase } from '../use-cases/delete-user/delete-user.use-case';
+import { GetJwksUseCase } from '../use-cases/get-jwks/get-jwks.use-case';
+import { ListApiKeysUseCase } from '../use-cases/list-api-keys/list-api-keys.use-case';
+import { ListTenantsUseCase } from '../use-cases/list-tenants/list-tenants.use-case';
+import { ListUsersUseCase } from '../use-cases/list-users/list-users.use-case';
+import { LoginUseCase } from '../use-cases/login/login.use-case';
+import { LogoutUseCase } from '../use-cases/logout/logout.use-case';
+import { RefreshTokensUseCase } from '../use-cases/refresh-tokens/refresh-tokens.use-case';
+import { RevokeApiKeyUseCase } from '../use-cases/revoke-api-key/revoke-api-key.use-case';
+import { RotateSigningKeyUseCase } from '../use-cases/rotate-signing-key/rotate-signing-key.use-case';
+import { UpdateTenantUseCase } from '../use-cases/update-tenant/update-tenant.use-case';
+import { UpdateUserUseCase } from '../use-cases/update-user/update-user.use-case';
+import { VerifyAccessTokenUseCase } from '../use-cases/verify-access-token/verify-access-token.use-case';
+import { rpc } from './auth-rpc';
+import { toActor, toApiKey, toTenant, toUser } from './auth.mappers';
 
 /** AuthService over gRPC: translation only, each method delegates in one line. */
 @Injectable()
 export class AuthGrpcHandler implements GrpcHandler {
-  constructor(private readonly info: ServiceInfo) {}
+  constructor(
+    private readonly info: ServiceInfo,
+    private readonly login: LoginUseCase,
+    private readonly refresh: RefreshTokensUseCase,
+    private readonly logout: LogoutUseCase,
+    private readonly verifyToken: VerifyAccessTokenUseCase,
+    private readonly jwks: GetJwksUseCase,
+    private readonly rotateKey: RotateSigningKeyUseCase,
+    private readonly authenticateKey: AuthenticateApiKeyUseCase,
+    private readonly authorizer: AuthorizeUseCase,
+    private readonly createKey: CreateApiKeyUseCase,
+    private readonly listKeys: ListApiKeysUseCase,
+    private readonly revokeKey: RevokeApiKeyUseCase,
+    private readonly createTenantUc: CreateTenantUseCase,
+    private readonly listTenantsUc: ListTenantsUseCase,
+    private readonly updateTenantUc: UpdateTenantUseCase,
+    private readonly createUserUc: CreateUserUseCase,
+    private readonly listUsersUc: ListUsersUseCase,
+    private readonly updateUserUc: UpdateUserUseCase,
+    private readonly deleteUserUc: DeleteUserUseCase,
+    private readonly bootstrapUc: BootstrapUseCase,
+  ) {}
 
   readonly implementation: authV1.AuthServiceServer = {
-    getServiceInfo: unary(async () => ({ info: this.info.toMessage() })),
+    getServiceInfo: rpc(async () => ({ info: this.info.toMessage() })),
+    login: rpc((req) => this.login.execute(req)),
+    refreshTokens: rpc((req) => this.refresh.execute(req)),
+    logout: rpc(async (req) => (await this.logout.execute(req), {})),
+    verifyAccessToken: rpc(async (req) =>
+      ((r) => ({ actor: toActor(r.actor), expiresAt: r.expiresAt.toISOString() }))(
+        await this.verifyToken.execute(req),
+      ),
+    ),
+    getJwks: rpc(async () => ({ keys: await this.jwks.execute() })),
+    rotateSigningKey: rpc((req) => this.rotateKey.execute(req)),
+    authenticateApiKey: rpc((req) => this.authenticateKey.execute(req)),
+    authorize: rpc((req) => this.authorizer.execute(req)),
+    createApiKey: rpc(async (req) =>
+      ((r) => ({ apiKey: toApiKey(r.apiKey), key: r.key }))(await this.createKey.execute(req)),
+    ),
+    listApiKeys: rpc(async (req) => ({ apiKeys: (await this.listKeys.execute(req)).map(toApiKey) })),
+    revokeApiKey: rpc(async (req) => ({ apiKey: toApiKey(await this.revokeKey.execute(req)) })),
+    createTenant: rpc(async (req) =>
+      ((r) => ({ tenant: toTenant(r.tenant), ownerUserId: r.owner.id }))(
+        await this.createTenantUc.execute(req),
+      ),
+    ),
+    listTenants: rpc(async (req) => ({ tenants: (await this.listTenantsUc.execute(req)).map(toTenant) })),
+    updateTenant: rpc(async (req) => ({ tenant: toTenant(await this.updateTenantUc.execute(req)) })),
+    createUser: rpc(async (req) => ({ user: toUser(await this.createUserUc.execute(req)) })),
+    listUsers: rpc(async (req) => ({ users: (await this.listUsersUc.execute(req)).map(toUser) })),
+    updateUser: rpc(async (req) => ({ user: toUser(await this.updateUserUc.execute(req)) })),
+    deleteUser: rpc(async (req) => (await this.deleteUserUc.execute(req), {})),
+    bootstrap: rpc(async (req) => ({
+      operatorEmail: '',
+      operatorPassword: '',
+      tenantSlug: '',
+      ownerEmail: '',
+      ownerPassword: '',
+      apiKey: '',
+      tenantId: '',
+      ...(await this.bootstrapUc.execute(req)),
+    })),
   };
 }

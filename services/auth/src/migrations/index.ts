@@ -1,4 +1,5 @@
 import type { MigrationClass } from '@brainmesh/db';
+import { CreateAuthTables1733000000100 } from './1733000000100-create-auth-tables';
 
 /** Checked-in migrations of the auth database, in order (the outbox tables come from the runtime). */
-export const authMigrations: MigrationClass[] = [];
+export const authMigrations: MigrationClass[] = [CreateAuthTables1733000000100];

@@ -1,0 +1,28 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+
+/** Randomness and hashing of secrets (injected so unit specs can make them deterministic). */
+@Injectable()
+export class CryptoRepository {
+  randomBytes(length: number): Uint8Array {
+    return randomBytes(length);
+  }
+
+  uuid(): string {
+    return randomUUID();
+  }
+
+  /** An opaque token: 32 random bytes, base64url. */
+  opaqueToken(): string {
+    return randomBytes(32).toString('base64url');
+  }
+
+  /** A generated password (24 random bytes, base64url: 32 characters). */
+  password(): string {
+    return randomBytes(24).toString('base64url');
+  }
+
+  sha256Hex(value: string): string {
+    return createHash('sha256').update(value, 'utf8').digest('hex');
+  }
+}
