@@ -3,6 +3,7 @@ export { EmitPipelineProbeUseCase } from './diagnostics/emit-pipeline-probe.use-
 export { UnitOfWork } from './events/unit-of-work.repository';
 export { unary, toGrpcError } from './grpc-unary';
 export { ProblemDetailsFilter } from './http/problem-details.filter';
+export { zodPipe } from './http/zod.pipe';
 export {
   PROBLEM_CONTENT_TYPE,
   ProblemException,

@@ -15,5 +15,13 @@ export const gatewayConfigSchema = baseServiceConfig({ httpPort: 8080, grpcPort:
   KNOWLEDGE_GRPC_URL: grpcAddress('127.0.0.1:50053'),
   ORCHESTRATOR_GRPC_URL: grpcAddress('127.0.0.1:50054'),
   ANALYTICS_GRPC_URL: grpcAddress('127.0.0.1:50055'),
+  /** How long a verified credential is reused without asking auth: the revocation bound. */
+  AUTH_CACHE_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(5000)
+    .default(5000)
+    .describe('milliseconds from 0 to 5000 (revocations take effect within this time)'),
 });
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { PROBLEM_TYPES, problem, type FieldError, type Problem } from '@brainmesh/problem-details';
+import { grpcErrorToProblem, isGrpcStatusLike } from '@brainmesh/grpc';
 import { ZodError } from 'zod';
 
 export { PROBLEM_CONTENT_TYPE, problem, type FieldError, type Problem } from '@brainmesh/problem-details';
@@ -46,6 +47,14 @@ function isFastifyError(err: unknown): err is FastifyLikeError {
  */
 export function toProblem(err: unknown): { problem: Problem; unexpected: boolean } {
   if (err instanceof ProblemException) return { problem: err.problem, unexpected: false };
+  if (isGrpcStatusLike(err) && err.metadata !== undefined) {
+    // A downstream service's answer: its status and problem details, never its internals.
+    const mapped = grpcErrorToProblem(err);
+    return {
+      problem: mapped,
+      unexpected: mapped.status >= 500 && mapped.status !== 503 && mapped.status !== 504,
+    };
+  }
   if (err instanceof ZodError) {
     return { problem: validationProblem(zodIssuesToFieldErrors(err)).problem, unexpected: false };
   }

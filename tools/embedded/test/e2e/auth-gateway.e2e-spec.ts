@@ -1,0 +1,239 @@
+import { credentials } from '@grpc/grpc-js';
+import { authV1 } from '@brainmesh/contracts';
+import { unaryCall } from '@brainmesh/grpc';
+import { createTestDatabase, requireInfraEnv, waitFor, type TestDatabase } from '@brainmesh/testing';
+import { InProcessPlatform } from '../../src/in-process-platform';
+
+interface Json {
+  [key: string]: unknown;
+}
+
+/**
+ * Tenants, people and keys through the public gateway over HTTP, with the auth service behind it
+ * on its real Postgres database and Kafka.
+ */
+describe('gateway authentication and the auth routes', () => {
+  const infra = requireInfraEnv();
+  const databases: Record<string, TestDatabase> = {};
+  let platform: InProcessPlatform;
+  let url: string;
+  let first: authV1.BootstrapResponse;
+
+  const call = async (method: string, path: string, options: { token?: string; body?: unknown } = {}) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as Json };
+  };
+  const login = async (email: string, password: string, tenant?: string) => {
+    const res = await call('POST', '/v1/auth/login', {
+      body: { email, password, ...(tenant ? { tenant } : {}) },
+    });
+    expect(res.status).toBe(200);
+    return res.body as {
+      access_token: string;
+      refresh_token: string;
+      token_type: string;
+      expires_in: number;
+    };
+  };
+
+  beforeAll(async () => {
+    for (const name of ['auth', 'ai-routing', 'knowledge', 'orchestrator', 'analytics']) {
+      databases[name] = await createTestDatabase(`gw_${name.replace('-', '_')}`, infra.pgUrl);
+    }
+    platform = new InProcessPlatform({
+      eventBus: 'kafka',
+      gatewayPort: 0,
+      logLevel: 'warn',
+      serviceEnv: (name) =>
+        name === 'gateway'
+          ? { AUTH_CACHE_TTL_MS: '2000' }
+          : {
+              DATABASE_URL: databases[name]!.url,
+              KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+              DATABASE_POOL_MAX: '4',
+            },
+    });
+    url = (await platform.start()).gatewayUrl;
+    const auth = new authV1.AuthServiceClient(
+      platform.host('auth').address.grpcAddress,
+      credentials.createInsecure(),
+    );
+    first = await unaryCall<authV1.BootstrapRequest, authV1.BootstrapResponse>(auth, 'bootstrap', {
+      operatorEmail: '',
+      ownerEmail: '',
+    });
+    auth.close();
+  }, 180_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+    await Promise.all(Object.values(databases).map((db) => db.drop()));
+  }, 60_000);
+
+  it('refuses missing and bad credentials with 401 problem+json', async () => {
+    const missing = await call('GET', '/v1/me');
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+    expect(missing.body.detail).toContain('Authorization: Bearer');
+    expect((await call('GET', '/v1/me', { token: 'bm_notarealkey000000000000000000000' })).status).toBe(401);
+    expect((await call('GET', '/v1/me', { token: 'not.a.jwt' })).status).toBe(401);
+  });
+
+  it('logs in, answers /v1/me, serves the JWKS, rotates refresh tokens and revokes a reused family', async () => {
+    expect(first.created).toBe(true);
+    const tokens = await login(first.ownerEmail, first.ownerPassword, first.tenantSlug);
+    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 900 });
+
+    const me = await call('GET', '/v1/me', { token: tokens.access_token });
+    expect(me.body).toMatchObject({ subject_type: 'user', tenant_id: first.tenantId, role: 'owner' });
+
+    const jwks = await call('GET', '/.well-known/jwks.json');
+    const kid = JSON.parse(Buffer.from(tokens.access_token.split('.')[0]!, 'base64url').toString()).kid;
+    expect((jwks.body.keys as { kid: string }[]).map((k) => k.kid)).toContain(kid);
+
+    const wrong = await call('POST', '/v1/auth/login', {
+      body: { email: first.ownerEmail, password: 'wrong password!', tenant: first.tenantSlug },
+    });
+    const unknown = await call('POST', '/v1/auth/login', {
+      body: { email: 'nobody@example.com', password: 'wrong password!', tenant: first.tenantSlug },
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(wrong.body.detail).toBe(unknown.body.detail);
+
+    const rotated = await call('POST', '/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
+    expect(rotated.status).toBe(200);
+    const reused = await call('POST', '/v1/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
+    expect(reused.status).toBe(401);
+    const familyGone = await call('POST', '/v1/auth/refresh', {
+      body: { refresh_token: rotated.body.refresh_token },
+    });
+    expect(familyGone.status).toBe(401);
+  });
+
+  it('validates bodies and parameters, naming the field at fault, and writes nothing', async () => {
+    const tokens = await login(first.ownerEmail, first.ownerPassword, first.tenantSlug);
+    const bad = await call('POST', '/v1/api-keys', {
+      token: tokens.access_token,
+      body: { name: '', scopes: ['root'] },
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body.errors as { field: string }[]).map((e) => e.field)).toEqual(['name', 'scopes.0']);
+    const badId = await call('DELETE', '/v1/api-keys/not-a-uuid', { token: tokens.access_token });
+    expect(badId.status).toBe(400);
+    expect(badId.body.errors).toEqual([{ field: 'id', message: expect.any(String) }]);
+    const list = await call('GET', '/v1/api-keys', { token: tokens.access_token });
+    expect((list.body.data as { name: string }[]).map((k) => k.name)).not.toContain('');
+  });
+
+  it('issues an API key once, authenticates with it, and stops it within the cache bound after revocation', async () => {
+    const tokens = await login(first.ownerEmail, first.ownerPassword, first.tenantSlug);
+    const created = await call('POST', '/v1/api-keys', {
+      token: tokens.access_token,
+      body: { name: 'ci', scopes: ['chat', 'embeddings'] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.key).toMatch(/^bm_[0-9A-Za-z]{40,}$/);
+    expect(created.body).toMatchObject({ name: 'ci', scopes: ['chat', 'embeddings'], expires_at: null });
+    const key = created.body.key as string;
+
+    const me = await call('GET', '/v1/me', { token: key });
+    expect(me.body).toMatchObject({
+      subject_type: 'api_key',
+      subject_id: created.body.id,
+      tenant_id: first.tenantId,
+    });
+    const listed = await call('GET', '/v1/api-keys', { token: tokens.access_token });
+    expect(JSON.stringify(listed.body)).not.toContain(key);
+
+    expect(
+      (await call('DELETE', `/v1/api-keys/${String(created.body.id)}`, { token: tokens.access_token }))
+        .status,
+    ).toBe(204);
+    const revokedAt = Date.now();
+    await waitFor(async () => (await call('GET', '/v1/me', { token: key })).status === 401, {
+      timeoutMs: 5_000,
+      intervalMs: 100,
+      description: 'the revoked key to be refused',
+    });
+    expect(Date.now() - revokedAt).toBeLessThanOrEqual(5_000);
+  });
+
+  it('keeps tenants apart, and a suspended tenant loses every key and token', async () => {
+    const operator = await login(first.operatorEmail, first.operatorPassword);
+    const ownerA = await login(first.ownerEmail, first.ownerPassword, first.tenantSlug);
+
+    // Only operators manage tenants.
+    expect((await call('GET', '/v1/admin/tenants', { token: ownerA.access_token })).status).toBe(403);
+    const tenantB = await call('POST', '/v1/admin/tenants', {
+      token: operator.access_token,
+      body: {
+        slug: 'acme',
+        name: 'Acme',
+        owner_email: 'owner@acme.test',
+        owner_password: 'correct horse battery',
+      },
+    });
+    expect(tenantB.status).toBe(201);
+    expect(tenantB.body).toMatchObject({
+      slug: 'acme',
+      name: 'Acme',
+      status: 'active',
+      owner_user_id: expect.any(String),
+    });
+
+    const ownerB = await login('owner@acme.test', 'correct horse battery', 'acme');
+    const keyB = await call('POST', '/v1/api-keys', {
+      token: ownerB.access_token,
+      body: { name: 'b', scopes: ['*'] },
+    });
+    const userB = tenantB.body.owner_user_id as string;
+
+    // Tenant A cannot see, change or delete tenant B's keys and users.
+    expect(
+      (await call('DELETE', `/v1/api-keys/${String(keyB.body.id)}`, { token: ownerA.access_token })).status,
+    ).toBe(404);
+    expect(
+      (await call('PATCH', `/v1/users/${userB}`, { token: ownerA.access_token, body: { role: 'viewer' } }))
+        .status,
+    ).toBe(404);
+    expect((await call('DELETE', `/v1/users/${userB}`, { token: ownerA.access_token })).status).toBe(404);
+    const keysA = await call('GET', '/v1/api-keys', { token: ownerA.access_token });
+    expect((keysA.body.data as { id: string }[]).map((k) => k.id)).not.toContain(keyB.body.id);
+    const usersA = await call('GET', '/v1/users', { token: ownerA.access_token });
+    expect((usersA.body.data as { id: string }[]).map((u) => u.id)).not.toContain(userB);
+    expect((await call('GET', '/v1/api-keys', { token: keyB.body.key as string })).status).toBe(200);
+
+    // The last owner stays.
+    const demote = await call('PATCH', `/v1/users/${userB}`, {
+      token: ownerB.access_token,
+      body: { role: 'viewer' },
+    });
+    expect(demote.status).toBe(409);
+
+    const suspended = await call('PATCH', `/v1/admin/tenants/${String(tenantB.body.id)}`, {
+      token: operator.access_token,
+      body: { status: 'suspended' },
+    });
+    expect(suspended.body.status).toBe('suspended');
+    await waitFor(
+      async () =>
+        (await call('GET', '/v1/me', { token: keyB.body.key as string })).status === 401 &&
+        (await call('GET', '/v1/me', { token: ownerB.access_token })).status === 401,
+      {
+        timeoutMs: 5_000,
+        intervalMs: 100,
+        description: "the suspended tenant's key and token to be refused",
+      },
+    );
+    expect((await call('GET', '/v1/me', { token: ownerA.access_token })).status).toBe(200);
+  });
+});
