@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { onShutdownSignal } from '@brainmesh/runtime';
 import pino from 'pino';
+import { firstRun } from './first-run';
 import { InProcessPlatform } from './in-process-platform';
 
 /**
@@ -35,6 +36,17 @@ async function main(): Promise<void> {
     const { gatewayUrl } = await platform.start();
     const url = gatewayUrl.replace('127.0.0.1', 'localhost');
     say(`all 6 services up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const first = await firstRun(
+      platform.host('auth').address.grpcAddress,
+      url,
+      join(root, 'credentials.json'),
+    );
+    if (first.created) {
+      say(`first run: created a platform operator, tenant "default" with an owner, and an API key`);
+      say(`credentials: ${first.file} (mode 0600; shown only there, keep it safe)`);
+    } else if (first.fileExists) {
+      say(`credentials: ${first.file}`);
+    }
     say(`gateway:  ${url}   (health ${url}/healthz, readiness ${url}/readyz, status ${url}/v1/status)`);
     say(`logs:     ${toStdout ? 'stdout' : logFile}`);
     say('press Ctrl-C to stop');
