@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuthGrpcHandler } from './grpc/auth.grpc-handler';
 import { ApiKeyRepository } from './repositories/api-key.repository';
+import { AuditEventRepository } from './repositories/audit-event.repository';
+import { MfaChallengeRepository } from './repositories/mfa-challenge.repository';
+import { MfaRepository } from './repositories/mfa.repository';
 import { ClockRepository } from './repositories/clock.repository';
 import { CryptoRepository } from './repositories/crypto.repository';
 import { PasswordHasherRepository } from './repositories/password-hasher.repository';
@@ -10,6 +13,13 @@ import { TenantRepository } from './repositories/tenant.repository';
 import { TokenSignerRepository } from './repositories/token-signer.repository';
 import { UserRepository } from './repositories/user.repository';
 import { AccessTokenIssuer } from './services/access-token-issuer';
+import { AuditTrail } from './services/audit-trail';
+import { MfaCodes } from './services/mfa-codes';
+import { ConfirmMfaUseCase } from './use-cases/confirm-mfa/confirm-mfa.use-case';
+import { DisableMfaUseCase } from './use-cases/disable-mfa/disable-mfa.use-case';
+import { EnrollMfaUseCase } from './use-cases/enroll-mfa/enroll-mfa.use-case';
+import { ListAuditEventsUseCase } from './use-cases/list-audit-events/list-audit-events.use-case';
+import { VerifyMfaUseCase } from './use-cases/verify-mfa/verify-mfa.use-case';
 import { AuthenticateApiKeyUseCase } from './use-cases/authenticate-api-key/authenticate-api-key.use-case';
 import { AuthorizeUseCase } from './use-cases/authorize/authorize.use-case';
 import { BootstrapUseCase } from './use-cases/bootstrap/bootstrap.use-case';
@@ -34,6 +44,9 @@ import { VerifyAccessTokenUseCase } from './use-cases/verify-access-token/verify
   providers: [
     AuthGrpcHandler,
     ApiKeyRepository,
+    AuditEventRepository,
+    MfaChallengeRepository,
+    MfaRepository,
     ClockRepository,
     CryptoRepository,
     PasswordHasherRepository,
@@ -43,6 +56,13 @@ import { VerifyAccessTokenUseCase } from './use-cases/verify-access-token/verify
     TokenSignerRepository,
     UserRepository,
     AccessTokenIssuer,
+    AuditTrail,
+    MfaCodes,
+    ConfirmMfaUseCase,
+    DisableMfaUseCase,
+    EnrollMfaUseCase,
+    ListAuditEventsUseCase,
+    VerifyMfaUseCase,
     AuthenticateApiKeyUseCase,
     AuthorizeUseCase,
     BootstrapUseCase,

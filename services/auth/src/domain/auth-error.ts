@@ -12,6 +12,10 @@ export enum AuthErrorCode {
   AlreadyExists = 'already_exists',
   LastOwner = 'last_owner',
   InvalidArgument = 'invalid_argument',
+  InvalidMfaCode = 'invalid_mfa_code',
+  MfaAlreadyEnabled = 'mfa_already_enabled',
+  MfaNotEnrolled = 'mfa_not_enrolled',
+  MfaNotEnabled = 'mfa_not_enabled',
 }
 
 export class AuthError extends Error {
@@ -37,6 +41,11 @@ export class AuthError extends Error {
     return new AuthError(AuthErrorCode.InvalidApiKey, 'The API key is invalid, revoked or expired.');
   }
 
+  /** A wrong, expired or replayed TOTP / recovery code, or an unknown or used mfa token. */
+  static invalidMfaCode(): AuthError {
+    return new AuthError(AuthErrorCode.InvalidMfaCode, 'The MFA code or MFA token is invalid or expired.');
+  }
+
   static permissionDenied(reason: string): AuthError {
     return new AuthError(AuthErrorCode.PermissionDenied, `Not allowed: ${reason}.`);
   }
@@ -55,6 +64,7 @@ export function authErrorStatus(code: AuthErrorCode): { status: Status; title: s
     case AuthErrorCode.InvalidToken:
     case AuthErrorCode.InvalidApiKey:
     case AuthErrorCode.TenantSuspended:
+    case AuthErrorCode.InvalidMfaCode:
       return { status: Status.UNAUTHENTICATED, title: 'Unauthorized' };
     case AuthErrorCode.PermissionDenied:
       return { status: Status.PERMISSION_DENIED, title: 'Forbidden' };
@@ -63,6 +73,9 @@ export function authErrorStatus(code: AuthErrorCode): { status: Status; title: s
     case AuthErrorCode.AlreadyExists:
       return { status: Status.ALREADY_EXISTS, title: 'Conflict' };
     case AuthErrorCode.LastOwner:
+    case AuthErrorCode.MfaAlreadyEnabled:
+    case AuthErrorCode.MfaNotEnrolled:
+    case AuthErrorCode.MfaNotEnabled:
       return { status: Status.FAILED_PRECONDITION, title: 'Precondition Failed' };
     case AuthErrorCode.InvalidArgument:
       return { status: Status.INVALID_ARGUMENT, title: 'Bad Request' };

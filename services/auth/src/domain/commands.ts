@@ -18,3 +18,11 @@ export const actor = z.unknown().pipe(ActorSchema);
 
 /** What a use case accepts: any transport's shape (e.g. a proto request); `parse` validates it. */
 export type CommandInput<S extends z.ZodType> = { [K in keyof z.input<S>]?: unknown };
+
+const clipped = (max: number) => optionalString(z.string().transform((s) => s.slice(0, max)));
+/** Where the request came from (filled by the gateway; every field optional, long values clipped). */
+export const requestContext = z.preprocess(
+  (v) => v ?? {},
+  z.object({ ip: clipped(64), userAgent: clipped(512), requestId: clipped(128) }),
+);
+export type RequestContext = z.output<typeof requestContext>;

@@ -47,7 +47,7 @@ describe('permission matrix', () => {
       developer:
         'users:read api_keys:read api_keys:write chat embeddings knowledge:read knowledge:write workflows:run',
       viewer: 'users:read api_keys:read knowledge:read',
-      operator: 'tenants:manage signing_keys:rotate',
+      operator: 'audit:read tenants:manage signing_keys:rotate',
     });
   });
 

@@ -57,7 +57,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   admin: [...TENANT_ADMIN, ...USE_PLATFORM],
   developer: ['users:read', 'api_keys:read', 'api_keys:write', ...USE_PLATFORM],
   viewer: ['users:read', 'api_keys:read', 'knowledge:read'],
-  operator: ['tenants:manage', 'signing_keys:rotate'],
+  operator: ['tenants:manage', 'signing_keys:rotate', 'audit:read'],
 };
 
 /** What each API key scope grants (`*` = everything a tenant owner can do). */

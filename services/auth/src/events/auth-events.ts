@@ -37,7 +37,7 @@ export const LoginFailedEvent = ev(
     user_id: z.string(),
     failed_logins: z.number().int(),
     locked_until: z.string().nullable(),
-    reason: z.enum(['bad_password', 'locked']),
+    reason: z.enum(['bad_password', 'locked', 'bad_mfa_code']),
   }),
 );
 export const RefreshTokenReuseDetectedEvent = ev(
@@ -61,3 +61,12 @@ export const ApiKeyCreatedEvent = ev(
 );
 export const ApiKeyRevokedEvent = ev('auth.api_key.revoked', z.object({ api_key_id: z.string(), by }));
 export const SigningKeyRotatedEvent = ev('auth.signing_key.rotated', z.object({ kid: z.string(), by }));
+export const MfaEnabledEvent = ev('auth.mfa.enabled', z.object({ user_id: z.string(), by }));
+export const MfaDisabledEvent = ev(
+  'auth.mfa.disabled',
+  z.object({ user_id: z.string(), method: z.enum(['totp', 'recovery_code']), by }),
+);
+export const MfaRecoveryCodeUsedEvent = ev(
+  'auth.mfa.recovery_code_used',
+  z.object({ user_id: z.string(), remaining: z.number().int() }),
+);

@@ -4,6 +4,11 @@ import { ServiceInfo, type GrpcHandler } from '@brainmesh/runtime';
 import { AuthenticateApiKeyUseCase } from '../use-cases/authenticate-api-key/authenticate-api-key.use-case';
 import { AuthorizeUseCase } from '../use-cases/authorize/authorize.use-case';
 import { BootstrapUseCase } from '../use-cases/bootstrap/bootstrap.use-case';
+import { ConfirmMfaUseCase } from '../use-cases/confirm-mfa/confirm-mfa.use-case';
+import { DisableMfaUseCase } from '../use-cases/disable-mfa/disable-mfa.use-case';
+import { EnrollMfaUseCase } from '../use-cases/enroll-mfa/enroll-mfa.use-case';
+import { ListAuditEventsUseCase } from '../use-cases/list-audit-events/list-audit-events.use-case';
+import { VerifyMfaUseCase } from '../use-cases/verify-mfa/verify-mfa.use-case';
 import { CreateApiKeyUseCase } from '../use-cases/create-api-key/create-api-key.use-case';
 import { CreateTenantUseCase } from '../use-cases/create-tenant/create-tenant.use-case';
 import { CreateUserUseCase } from '../use-cases/create-user/create-user.use-case';
@@ -21,7 +26,7 @@ import { UpdateTenantUseCase } from '../use-cases/update-tenant/update-tenant.us
 import { UpdateUserUseCase } from '../use-cases/update-user/update-user.use-case';
 import { VerifyAccessTokenUseCase } from '../use-cases/verify-access-token/verify-access-token.use-case';
 import { rpc } from './auth-rpc';
-import { toActor, toApiKey, toTenant, toUser } from './auth.mappers';
+import { toActor, toApiKey, toAuditEvent, toLoginResponse, toTenant, toUser } from './auth.mappers';
 
 /** AuthService over gRPC: translation only, each method delegates in one line. */
 @Injectable()
@@ -47,11 +52,17 @@ export class AuthGrpcHandler implements GrpcHandler {
     private readonly updateUserUc: UpdateUserUseCase,
     private readonly deleteUserUc: DeleteUserUseCase,
     private readonly bootstrapUc: BootstrapUseCase,
+    private readonly verifyMfaUc: VerifyMfaUseCase,
+    private readonly enrollMfaUc: EnrollMfaUseCase,
+    private readonly confirmMfaUc: ConfirmMfaUseCase,
+    private readonly disableMfaUc: DisableMfaUseCase,
+    private readonly listAuditUc: ListAuditEventsUseCase,
   ) {}
 
   readonly implementation: authV1.AuthServiceServer = {
     getServiceInfo: rpc(async () => ({ info: this.info.toMessage() })),
-    login: rpc((req) => this.login.execute(req)),
+    login: rpc(async (req) => toLoginResponse(await this.login.execute(req))),
+    verifyMfa: rpc((req) => this.verifyMfaUc.execute(req)),
     refreshTokens: rpc((req) => this.refresh.execute(req)),
     logout: rpc(async (req) => (await this.logout.execute(req), {})),
     verifyAccessToken: rpc(async (req) =>
@@ -89,5 +100,13 @@ export class AuthGrpcHandler implements GrpcHandler {
       tenantId: '',
       ...(await this.bootstrapUc.execute(req)),
     })),
+    enrollMfa: rpc((req) => this.enrollMfaUc.execute(req)),
+    confirmMfa: rpc((req) => this.confirmMfaUc.execute(req)),
+    disableMfa: rpc(async (req) => (await this.disableMfaUc.execute(req), {})),
+    listAuditEvents: rpc(async (req) =>
+      ((r) => ({ events: r.events.map(toAuditEvent), nextCursor: r.nextCursor }))(
+        await this.listAuditUc.execute(req),
+      ),
+    ),
   };
 }

@@ -1,6 +1,8 @@
 import type { authV1 } from '@brainmesh/contracts';
 import type { Actor } from '../domain/actor';
 import type { ApiKeyEntity } from '../entities/api-key.entity';
+import type { AuditEventEntity } from '../entities/audit-event.entity';
+import type { LoginResult } from '../use-cases/login/login.use-case';
 import type { TenantEntity } from '../entities/tenant.entity';
 import type { UserEntity } from '../entities/user.entity';
 
@@ -42,4 +44,32 @@ export const toActor = (a: Actor): authV1.Actor => ({
   tenantId: a.tenantId ?? '',
   role: a.role ?? '',
   scopes: a.scopes,
+});
+
+export const toLoginResponse = (r: LoginResult): authV1.LoginResponse =>
+  'mfaRequired' in r
+    ? {
+        accessToken: '',
+        refreshToken: '',
+        tokenType: '',
+        expiresIn: 0,
+        mfaRequired: true,
+        mfaToken: r.mfaToken,
+      }
+    : { ...r, mfaRequired: false, mfaToken: '' };
+
+export const toAuditEvent = (e: AuditEventEntity): authV1.AuditEvent => ({
+  id: e.id,
+  tenantId: e.tenantId ?? '',
+  actorType: e.actorType,
+  actorId: e.actorId ?? '',
+  action: e.action,
+  targetType: e.targetType,
+  targetId: e.targetId ?? '',
+  ip: e.ip ?? '',
+  userAgent: e.userAgent ?? '',
+  requestId: e.requestId ?? '',
+  result: e.result,
+  detailJson: JSON.stringify(e.detail ?? {}),
+  occurredAt: iso(e.occurredAt),
 });

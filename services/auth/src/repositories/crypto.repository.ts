@@ -1,15 +1,23 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { UuidV7Generator } from '../domain/uuid-v7';
 
 /** Randomness and hashing of secrets (injected so unit specs can make them deterministic). */
 @Injectable()
 export class CryptoRepository {
+  private readonly v7 = new UuidV7Generator((n) => randomBytes(n));
+
   randomBytes(length: number): Uint8Array {
     return randomBytes(length);
   }
 
   uuid(): string {
     return randomUUID();
+  }
+
+  /** A time-ordered UUIDv7 (audit event ids). */
+  uuidV7(now: Date): string {
+    return this.v7.next(now.getTime());
   }
 
   /** An opaque token: 32 random bytes, base64url. */

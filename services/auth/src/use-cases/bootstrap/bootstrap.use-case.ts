@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from '@brainmesh/config';
 import { UnitOfWork } from '@brainmesh/runtime';
-import { email, optionalString, type CommandInput } from '../../domain/commands';
+import { email, optionalString, requestContext, type CommandInput } from '../../domain/commands';
 import { PLATFORM_TENANT } from '../../domain/platform';
 import type { UserEntity } from '../../entities/user.entity';
 import { ApiKeyCreatedEvent, UserCreatedEvent } from '../../events/auth-events';
@@ -9,12 +9,14 @@ import { ClockRepository } from '../../repositories/clock.repository';
 import { CryptoRepository } from '../../repositories/crypto.repository';
 import { PasswordHasherRepository } from '../../repositories/password-hasher.repository';
 import { UserRepository } from '../../repositories/user.repository';
+import { AuditTrail } from '../../services/audit-trail';
 import { CreateApiKeyUseCase } from '../create-api-key/create-api-key.use-case';
 import { CreateTenantUseCase } from '../create-tenant/create-tenant.use-case';
 
 export const BootstrapCommand = z.object({
   operatorEmail: optionalString(email).transform((e) => e ?? 'operator@brainmesh.local'),
   ownerEmail: optionalString(email).transform((e) => e ?? 'owner@brainmesh.local'),
+  context: requestContext,
 });
 export type BootstrapCommand = CommandInput<typeof BootstrapCommand>;
 
@@ -48,6 +50,7 @@ export class BootstrapUseCase {
     private readonly clock: ClockRepository,
     private readonly createTenant: CreateTenantUseCase,
     private readonly createApiKey: CreateApiKeyUseCase,
+    private readonly audit: AuditTrail,
   ) {}
 
   async execute(input: BootstrapCommand): Promise<BootstrapResult> {
@@ -106,6 +109,25 @@ export class BootstrapUseCase {
           expires_at: null,
           by: 'system',
         }),
+      );
+      await this.audit.record(
+        manager,
+        {
+          tenantId: null,
+          actorType: 'system',
+          actorId: null,
+          action: 'platform.bootstrap',
+          targetType: 'tenant',
+          targetId: tenant.id,
+          context: command.context,
+          detail: {
+            operator_id: operator.id,
+            operator_email: operator.email,
+            tenant_slug: tenant.slug,
+            api_key_id: apiKey.id,
+          },
+        },
+        'success',
       );
       return {
         created: true,

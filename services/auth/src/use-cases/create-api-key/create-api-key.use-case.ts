@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { z } from '@brainmesh/config';
-import { UnitOfWork } from '@brainmesh/runtime';
 import { actorRef } from '../../domain/actor';
 import { AuthError, AuthErrorCode } from '../../domain/auth-error';
 import { formatApiKey } from '../../domain/base62';
-import { actor, optionalString, type CommandInput } from '../../domain/commands';
+import { actor, optionalString, requestContext, type CommandInput } from '../../domain/commands';
 import { requirePermission, tenantOf } from '../../domain/guard';
 import { API_KEY_SCOPES, canGrantScopes } from '../../domain/permissions';
 import type { ApiKeyEntity } from '../../entities/api-key.entity';
@@ -12,6 +11,7 @@ import { ApiKeyCreatedEvent } from '../../events/auth-events';
 import { ApiKeyRepository } from '../../repositories/api-key.repository';
 import { ClockRepository } from '../../repositories/clock.repository';
 import { CryptoRepository } from '../../repositories/crypto.repository';
+import { AuditTrail, auditEntry } from '../../services/audit-trail';
 
 export const CreateApiKeyCommand = z.object({
   actor,
@@ -22,6 +22,7 @@ export const CreateApiKeyCommand = z.object({
     .max(API_KEY_SCOPES.length)
     .transform((s) => [...new Set(s)]),
   expiresAt: optionalString(z.iso.datetime({ offset: true }).transform((s) => new Date(s))),
+  context: requestContext,
 });
 export type CreateApiKeyCommand = CommandInput<typeof CreateApiKeyCommand>;
 
@@ -29,7 +30,7 @@ export type CreateApiKeyCommand = CommandInput<typeof CreateApiKeyCommand>;
 @Injectable()
 export class CreateApiKeyUseCase {
   constructor(
-    private readonly unitOfWork: UnitOfWork,
+    private readonly audit: AuditTrail,
     private readonly apiKeys: ApiKeyRepository,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
@@ -37,36 +38,48 @@ export class CreateApiKeyUseCase {
 
   async execute(input: CreateApiKeyCommand): Promise<{ apiKey: ApiKeyEntity; key: string }> {
     const command = CreateApiKeyCommand.parse(input);
-    const tenantId = tenantOf(command.actor);
-    requirePermission(command.actor, 'api_keys:write', tenantId);
-    if (!canGrantScopes(command.actor, command.scopes)) {
-      throw AuthError.permissionDenied('an API key cannot get scopes beyond the permissions of its creator');
-    }
-    const now = this.clock.now();
-    if (command.expiresAt && command.expiresAt <= now) {
-      throw new AuthError(AuthErrorCode.InvalidArgument, 'expires_at must be in the future.');
-    }
-    return this.unitOfWork.run(async (manager, emit) => {
-      const created = await this.create(
-        manager,
-        tenantId,
-        command.name,
-        command.scopes,
-        command.expiresAt ?? null,
-        actorRef(command.actor),
-        now,
-      );
-      emit(
-        ApiKeyCreatedEvent.create(tenantId, {
-          api_key_id: created.apiKey.id,
+    const entry = auditEntry(command.actor, command.context, 'api_key.create', 'api_key');
+    entry.detail = { name: command.name, scopes: command.scopes };
+    return this.audit.mutation(entry, async (commit) => {
+      const tenantId = tenantOf(command.actor);
+      requirePermission(command.actor, 'api_keys:write', tenantId);
+      if (!canGrantScopes(command.actor, command.scopes)) {
+        throw AuthError.permissionDenied(
+          'an API key cannot get scopes beyond the permissions of its creator',
+        );
+      }
+      const now = this.clock.now();
+      if (command.expiresAt && command.expiresAt <= now) {
+        throw new AuthError(AuthErrorCode.InvalidArgument, 'expires_at must be in the future.');
+      }
+      return commit(async (manager, emit) => {
+        const created = await this.create(
+          manager,
+          tenantId,
+          command.name,
+          command.scopes,
+          command.expiresAt ?? null,
+          actorRef(command.actor),
+          now,
+        );
+        emit(
+          ApiKeyCreatedEvent.create(tenantId, {
+            api_key_id: created.apiKey.id,
+            prefix: created.apiKey.prefix,
+            name: created.apiKey.name,
+            scopes: created.apiKey.scopes,
+            expires_at: created.apiKey.expiresAt?.toISOString() ?? null,
+            by: created.apiKey.createdBy,
+          }),
+        );
+        entry.targetId = created.apiKey.id;
+        entry.detail = {
+          ...entry.detail,
           prefix: created.apiKey.prefix,
-          name: created.apiKey.name,
-          scopes: created.apiKey.scopes,
           expires_at: created.apiKey.expiresAt?.toISOString() ?? null,
-          by: created.apiKey.createdBy,
-        }),
-      );
-      return created;
+        };
+        return created;
+      });
     });
   }
 

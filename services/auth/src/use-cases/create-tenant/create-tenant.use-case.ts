@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { z } from '@brainmesh/config';
-import { UnitOfWork } from '@brainmesh/runtime';
 import type { EventEnvelope } from '@brainmesh/events';
 import type { EntityManager } from 'typeorm';
 import { actorRef } from '../../domain/actor';
 import { AuthError, AuthErrorCode } from '../../domain/auth-error';
-import { actor, email, password, slug, type CommandInput } from '../../domain/commands';
+import { actor, email, password, requestContext, slug, type CommandInput } from '../../domain/commands';
 import { requirePermission } from '../../domain/guard';
 import type { TenantEntity } from '../../entities/tenant.entity';
 import type { UserEntity } from '../../entities/user.entity';
@@ -16,6 +15,7 @@ import { isUniqueViolation } from '../../repositories/db-errors';
 import { PasswordHasherRepository } from '../../repositories/password-hasher.repository';
 import { TenantRepository } from '../../repositories/tenant.repository';
 import { UserRepository } from '../../repositories/user.repository';
+import { AuditTrail, auditEntry } from '../../services/audit-trail';
 
 export const CreateTenantCommand = z.object({
   actor,
@@ -23,6 +23,7 @@ export const CreateTenantCommand = z.object({
   name: z.string().trim().min(1).max(200),
   ownerEmail: email,
   ownerPassword: password,
+  context: requestContext,
 });
 export type CreateTenantCommand = CommandInput<typeof CreateTenantCommand>;
 
@@ -37,7 +38,7 @@ export interface NewTenant {
 @Injectable()
 export class CreateTenantUseCase {
   constructor(
-    private readonly unitOfWork: UnitOfWork,
+    private readonly audit: AuditTrail,
     private readonly tenants: TenantRepository,
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasherRepository,
@@ -47,20 +48,29 @@ export class CreateTenantUseCase {
 
   async execute(input: CreateTenantCommand): Promise<{ tenant: TenantEntity; owner: UserEntity }> {
     const command = CreateTenantCommand.parse(input);
-    requirePermission(command.actor, 'tenants:manage');
-    const passwordHash = await this.hasher.hash(command.ownerPassword);
-    try {
-      return await this.unitOfWork.run((manager, emit) =>
-        this.create(manager, emit, command, passwordHash, actorRef(command.actor)),
-      );
-    } catch (err) {
-      if (isUniqueViolation(err))
-        throw new AuthError(
-          AuthErrorCode.AlreadyExists,
-          `A tenant with slug ${command.slug} exists already.`,
-        );
-      throw err;
-    }
+    // Recorded under the new tenant, so its owners see who created it.
+    const entry = auditEntry(command.actor, command.context, 'tenant.create', 'tenant');
+    entry.detail = { slug: command.slug, name: command.name, owner_email: command.ownerEmail };
+    return this.audit.mutation(entry, async (commit) => {
+      requirePermission(command.actor, 'tenants:manage');
+      const passwordHash = await this.hasher.hash(command.ownerPassword);
+      try {
+        return await commit(async (manager, emit) => {
+          const created = await this.create(manager, emit, command, passwordHash, actorRef(command.actor));
+          entry.tenantId = created.tenant.id;
+          entry.targetId = created.tenant.id;
+          entry.detail = { ...entry.detail, owner_user_id: created.owner.id };
+          return created;
+        });
+      } catch (err) {
+        if (isUniqueViolation(err))
+          throw new AuthError(
+            AuthErrorCode.AlreadyExists,
+            `A tenant with slug ${command.slug} exists already.`,
+          );
+        throw err;
+      }
+    });
   }
 
   /** Inserts tenant + owner and emits their events inside a caller's transaction (also used by Bootstrap). */

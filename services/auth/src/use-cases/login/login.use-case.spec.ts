@@ -1,5 +1,3 @@
-import type { UnitOfWork } from '@brainmesh/runtime';
-import type { EntityManager } from 'typeorm';
 import { AuthError } from '../../domain/auth-error';
 import type { TenantEntity } from '../../entities/tenant.entity';
 import type { UserEntity } from '../../entities/user.entity';
@@ -9,6 +7,10 @@ import type { PasswordHasherRepository } from '../../repositories/password-hashe
 import type { TenantRepository } from '../../repositories/tenant.repository';
 import type { UserRepository } from '../../repositories/user.repository';
 import type { AccessTokenIssuer } from '../../services/access-token-issuer';
+import type { UserMfaEntity } from '../../entities/user-mfa.entity';
+import type { MfaChallengeRepository } from '../../repositories/mfa-challenge.repository';
+import type { MfaRepository } from '../../repositories/mfa.repository';
+import { fakeUnitOfWork } from '../../../test/unit/fakes';
 import { LoginUseCase } from './login.use-case';
 
 const now = new Date('2026-03-01T12:00:00Z');
@@ -21,12 +23,12 @@ const tenant: TenantEntity = {
   createdAt: now,
 };
 
-function setup(user: Partial<UserEntity> | null, failuresAfter = 1) {
-  const events: { type: string; data: unknown }[] = [];
-  const manager = {} as EntityManager;
-  const unitOfWork = {
-    run: jest.fn(async (work) => work(manager, (e: { type: string; data: unknown }) => events.push(e))),
-  } as unknown as UnitOfWork;
+export function setup(
+  user: Partial<UserEntity> | null,
+  failuresAfter = 1,
+  factor: Partial<UserMfaEntity> | null = null,
+) {
+  const { unitOfWork, trail, events, audit } = fakeUnitOfWork(now);
   const users = {
     findByEmail: jest.fn(async () =>
       user
@@ -54,7 +56,17 @@ function setup(user: Partial<UserEntity> | null, failuresAfter = 1) {
     verify: jest.fn(async (_h: string, p: string) => p === 'right password'),
     verifyDummy: jest.fn(),
   } as unknown as jest.Mocked<PasswordHasherRepository>;
-  const crypto = { uuid: () => 'fam-1' } as unknown as CryptoRepository;
+  const crypto = {
+    uuid: () => 'fam-1',
+    opaqueToken: () => 'mfa-token',
+    sha256Hex: (s: string) => `hash(${s})`,
+  } as unknown as CryptoRepository;
+  const mfa = {
+    find: jest.fn(async () =>
+      factor ? ({ userId: 'u1', tenantId: 't1', ...factor } as UserMfaEntity) : null,
+    ),
+  } as unknown as MfaRepository;
+  const challenges = { insert: jest.fn() } as unknown as jest.Mocked<MfaChallengeRepository>;
   const clock = { now: () => now } as ClockRepository;
   const tokens = {
     refreshToken: jest.fn(async () => 'refresh'),
@@ -65,8 +77,19 @@ function setup(user: Partial<UserEntity> | null, failuresAfter = 1) {
       expiresIn: 900,
     })),
   } as unknown as AccessTokenIssuer;
-  const useCase = new LoginUseCase(unitOfWork, tenants, users, hasher, crypto, clock, tokens);
-  return { useCase, users, hasher, events };
+  const useCase = new LoginUseCase(
+    unitOfWork,
+    tenants,
+    users,
+    hasher,
+    crypto,
+    clock,
+    tokens,
+    trail,
+    mfa,
+    challenges,
+  );
+  return { useCase, users, hasher, events, audit, challenges };
 }
 
 const failure = async (p: Promise<unknown>) => {
@@ -137,5 +160,60 @@ describe('LoginUseCase', () => {
     });
     expect(ok.users.resetFailedLogins).toHaveBeenCalled();
     expect(ok.events.map((e) => e.type)).toEqual(['auth.login.succeeded']);
+    expect(ok.audit).toEqual([
+      expect.objectContaining({ action: 'session.login', result: 'success', actorId: 'u1', tenantId: 't1' }),
+    ]);
+  });
+
+  it('audits every failure, with the request context, and never the password', async () => {
+    const wrong = setup({}, 2);
+    await failure(
+      wrong.useCase.execute({
+        email: 'a@b.c',
+        password: 'pw-secret',
+        tenant: 'acme',
+        context: { ip: '10.0.0.1', userAgent: 'ua', requestId: 'r1' },
+      }),
+    );
+    expect(wrong.audit).toEqual([
+      expect.objectContaining({
+        action: 'session.login',
+        result: 'failure',
+        ip: '10.0.0.1',
+        userAgent: 'ua',
+        requestId: 'r1',
+        detail: { error: 'bad_password', failed_logins: 2, locked_until: null },
+      }),
+    ]);
+    const unknown = setup(null);
+    await failure(unknown.useCase.execute({ email: 'x@b.c', password: 'pw-secret', tenant: 'acme' }));
+    expect(unknown.audit).toEqual([
+      expect.objectContaining({ actorType: 'anonymous', tenantId: 't1', result: 'failure' }),
+    ]);
+    expect(JSON.stringify([wrong.audit, unknown.audit])).not.toContain('pw-secret');
+  });
+
+  it('a user with active MFA gets mfa_required and a single-use mfa token (stored hashed), not tokens', async () => {
+    const mfa = setup({ failedLogins: 2 }, 1, { enabledAt: now });
+    await expect(
+      mfa.useCase.execute({ email: 'a@b.c', password: 'right password', tenant: 'acme' }),
+    ).resolves.toEqual({ mfaRequired: true, mfaToken: 'mfa-token' });
+    expect(mfa.challenges.insert).toHaveBeenCalledWith(
+      expect.anything(),
+      expect.objectContaining({
+        tokenHash: 'hash(mfa-token)',
+        userId: 'u1',
+        usedAt: null,
+        expiresAt: new Date(now.getTime() + 5 * 60 * 1000),
+      }),
+    );
+    // No session yet, and the password alone does not reset the lockout counter.
+    expect(mfa.events).toEqual([]);
+    expect(mfa.users.resetFailedLogins).not.toHaveBeenCalled();
+    // A pending (unconfirmed) enrolment does not require MFA.
+    const pending = setup({}, 1, { enabledAt: null });
+    await expect(
+      pending.useCase.execute({ email: 'a@b.c', password: 'right password', tenant: 'acme' }),
+    ).resolves.toMatchObject({ accessToken: 'jwt' });
   });
 });

@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { z } from '@brainmesh/config';
-import type { CommandInput } from '../../domain/commands';
+import { requestContext, type CommandInput } from '../../domain/commands';
 import { UnitOfWork } from '@brainmesh/runtime';
 import { PLATFORM_TENANT } from '../../domain/platform';
 import { SessionRevokedEvent } from '../../events/auth-events';
 import { ClockRepository } from '../../repositories/clock.repository';
 import { CryptoRepository } from '../../repositories/crypto.repository';
 import { RefreshTokenRepository } from '../../repositories/refresh-token.repository';
+import { AuditTrail } from '../../services/audit-trail';
 
-export const LogoutCommand = z.object({ refreshToken: z.string().min(1).max(200) });
+export const LogoutCommand = z.object({
+  refreshToken: z.string().min(1).max(200),
+  context: requestContext,
+});
 export type LogoutCommand = CommandInput<typeof LogoutCommand>;
 
 /** Ends a session: revokes the family of the presented refresh token. Idempotent; unknown tokens are ignored. */
@@ -19,6 +23,7 @@ export class LogoutUseCase {
     private readonly refreshTokens: RefreshTokenRepository,
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
+    private readonly audit: AuditTrail,
   ) {}
 
   async execute(input: LogoutCommand): Promise<void> {
@@ -41,6 +46,20 @@ export class LogoutUseCase {
             user_id: row.userId,
             family_id: row.familyId,
           }),
+        );
+        await this.audit.record(
+          manager,
+          {
+            tenantId: row.tenantId,
+            actorType: row.tenantId ? 'user' : 'operator',
+            actorId: row.userId,
+            action: 'session.logout',
+            targetType: 'user',
+            targetId: row.userId,
+            context: command.context,
+            detail: { family_id: row.familyId, revoked_tokens: revoked },
+          },
+          'success',
         );
       }
     });

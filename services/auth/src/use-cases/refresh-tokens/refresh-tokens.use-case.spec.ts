@@ -8,6 +8,7 @@ import type { RefreshTokenRepository } from '../../repositories/refresh-token.re
 import type { TenantRepository } from '../../repositories/tenant.repository';
 import type { UserRepository } from '../../repositories/user.repository';
 import type { AccessTokenIssuer } from '../../services/access-token-issuer';
+import { fakeUnitOfWork } from '../../../test/unit/fakes';
 import { RefreshTokensUseCase } from './refresh-tokens.use-case';
 
 const now = new Date('2026-03-01T12:00:00Z');
@@ -55,6 +56,7 @@ function setup() {
       expiresIn: 900,
     })),
   } as unknown as AccessTokenIssuer;
+  const fake = fakeUnitOfWork(now);
   const unitOfWork = {
     run: jest.fn(async (work) =>
       work({} as EntityManager, (e: { type: string; data: unknown }) => events.push(e)),
@@ -68,7 +70,16 @@ function setup() {
   } as unknown as TenantRepository;
   const crypto = { sha256Hex: (s: string) => `hash(${s})` } as CryptoRepository;
   const clock = { now: () => now } as ClockRepository;
-  const useCase = new RefreshTokensUseCase(unitOfWork, repo, users, tenants, crypto, clock, tokens);
+  const useCase = new RefreshTokensUseCase(
+    unitOfWork,
+    repo,
+    users,
+    tenants,
+    crypto,
+    clock,
+    tokens,
+    fake.trail,
+  );
   return { useCase, rows, events, first: issue('fam', null), tenants };
 }
 

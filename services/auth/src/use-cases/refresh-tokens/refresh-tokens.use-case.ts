@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from '@brainmesh/config';
-import type { CommandInput } from '../../domain/commands';
+import { requestContext, type CommandInput } from '../../domain/commands';
 import { UnitOfWork } from '@brainmesh/runtime';
 import { AuthError } from '../../domain/auth-error';
 import { PLATFORM_TENANT } from '../../domain/platform';
@@ -12,8 +12,13 @@ import { RefreshTokenRepository } from '../../repositories/refresh-token.reposit
 import { TenantRepository } from '../../repositories/tenant.repository';
 import { UserRepository } from '../../repositories/user.repository';
 import { AccessTokenIssuer, type TokenPair } from '../../services/access-token-issuer';
+import { AuditTrail } from '../../services/audit-trail';
+import { sessionAudit } from '../login/login.use-case';
 
-export const RefreshTokensCommand = z.object({ refreshToken: z.string().min(1).max(200) });
+export const RefreshTokensCommand = z.object({
+  refreshToken: z.string().min(1).max(200),
+  context: requestContext,
+});
 export type RefreshTokensCommand = CommandInput<typeof RefreshTokensCommand>;
 
 type Outcome = { ok: true; user: UserEntity; token: string } | { ok: false };
@@ -32,6 +37,7 @@ export class RefreshTokensUseCase {
     private readonly crypto: CryptoRepository,
     private readonly clock: ClockRepository,
     private readonly tokens: AccessTokenIssuer,
+    private readonly audit: AuditTrail,
   ) {}
 
   async execute(input: RefreshTokensCommand): Promise<TokenPair> {
@@ -52,6 +58,20 @@ export class RefreshTokensUseCase {
             revoked_tokens: revoked,
           }),
         );
+        await this.audit.record(
+          manager,
+          {
+            tenantId: row.tenantId,
+            actorType: 'anonymous',
+            actorId: null,
+            action: 'session.refresh',
+            targetType: 'user',
+            targetId: row.userId,
+            context: command.context,
+            detail: { error: 'reuse_detected', family_id: row.familyId, revoked_tokens: revoked },
+          },
+          'failure',
+        );
         return { ok: false };
       }
       const user = await this.users.findById(row.tenantId, row.userId, manager);
@@ -61,6 +81,12 @@ export class RefreshTokensUseCase {
         if (tenant?.status !== 'active') return { ok: false };
       }
       await this.refreshTokens.markUsed(manager, row.tenantId, row.id, now);
+      const detail = { family_id: row.familyId };
+      await this.audit.record(
+        manager,
+        { ...sessionAudit(user, 'session.refresh', command.context), detail },
+        'success',
+      );
       return { ok: true, user, token: await this.tokens.refreshToken(manager, user, row.familyId, row.id) };
     });
     if (!outcome.ok) throw AuthError.invalidToken('The refresh token is invalid, expired or revoked.');

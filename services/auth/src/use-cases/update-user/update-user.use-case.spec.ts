@@ -1,5 +1,4 @@
-import type { UnitOfWork } from '@brainmesh/runtime';
-import type { EntityManager } from 'typeorm';
+import { fakeUnitOfWork } from '../../../test/unit/fakes';
 import { AuthError, AuthErrorCode } from '../../domain/auth-error';
 import type { TenantRepository } from '../../repositories/tenant.repository';
 import type { UserRepository } from '../../repositories/user.repository';
@@ -11,9 +10,7 @@ const OWNER = '22222222-2222-4222-8222-222222222222';
 const actor = { subjectType: 'user', subjectId: OWNER, tenantId: T, role: 'owner', scopes: [] };
 
 function setup(owners: number) {
-  const unitOfWork = {
-    run: jest.fn(async (work) => work({} as EntityManager, () => undefined)),
-  } as unknown as UnitOfWork;
+  const { trail, audit } = fakeUnitOfWork(new Date('2026-03-01T12:00:00Z'));
   const tenants = { lock: jest.fn() } as unknown as TenantRepository;
   const users = {
     findById: jest.fn(async () => ({ id: OWNER, tenantId: T, role: 'owner' })),
@@ -22,15 +19,16 @@ function setup(owners: number) {
     delete: jest.fn(),
   } as unknown as jest.Mocked<UserRepository>;
   return {
-    update: new UpdateUserUseCase(unitOfWork, tenants, users),
-    remove: new DeleteUserUseCase(unitOfWork, tenants, users),
+    update: new UpdateUserUseCase(trail, tenants, users),
+    remove: new DeleteUserUseCase(trail, tenants, users),
     users,
+    audit,
   };
 }
 
 describe('last-owner rule', () => {
   it('the last owner can be neither demoted nor deleted (FAILED_PRECONDITION, clear message)', async () => {
-    const { update, remove, users } = setup(1);
+    const { update, remove, users, audit } = setup(1);
     const demote = await update.execute({ actor, id: OWNER, role: 'admin' }).catch((e: AuthError) => e);
     expect(demote).toMatchObject({
       code: AuthErrorCode.LastOwner,
@@ -43,6 +41,11 @@ describe('last-owner rule', () => {
     });
     expect(users.updateRole).not.toHaveBeenCalled();
     expect(users.delete).not.toHaveBeenCalled();
+    // Both refusals are audited (in their own transactions, the changes rolled back).
+    expect(audit.map((a) => [a.action, a.result, a.detail.error])).toEqual([
+      ['user.update', 'failure', 'last_owner'],
+      ['user.delete', 'failure', 'last_owner'],
+    ]);
   });
 
   it('an owner with a co-owner can step down', async () => {
