@@ -4,6 +4,7 @@ export { UnitOfWork } from './events/unit-of-work.repository';
 export { unary, toGrpcError } from './grpc-unary';
 export { ProblemDetailsFilter } from './http/problem-details.filter';
 export { zodPipe } from './http/zod.pipe';
+export { installRouteTable } from './http/route-table';
 export {
   PROBLEM_CONTENT_TYPE,
   ProblemException,
@@ -27,3 +28,6 @@ export {
 export { ServiceHost, type HostOptions, type StartedService } from './service-host';
 export { ServiceInfo } from './service-info';
 export { EVENT_BUS, LOGGER, METRICS_REGISTRY, SERVICE_CONFIG } from './tokens';
+export { ApiOperation, type ApiOperationSpec, type ApiResponseSpec } from './openapi/api-operation.decorator';
+export { buildOpenApiDocument, toOpenApiPath, type OpenApiInfo } from './openapi/openapi-document';
+export { HealthController } from './http/health.controller';

@@ -11,6 +11,8 @@ export function baseServiceConfig(defaults: { httpPort: number; grpcPort: number
     HTTP_HOST: env.host('0.0.0.0'),
     HTTP_PORT: env.port(defaults.httpPort),
     HTTP_BODY_LIMIT_BYTES: env.positiveInt(1024 * 1024),
+    /** Behind one reverse proxy: the client address is the last X-Forwarded-For entry. */
+    TRUST_PROXY: env.boolean(false),
     /** Browser origins allowed to call the HTTP API (CORS); none when unset. */
     CORS_ORIGINS: z
       .string()

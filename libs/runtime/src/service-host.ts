@@ -26,7 +26,7 @@ import { EmitPipelineProbeUseCase } from './diagnostics/emit-pipeline-probe.use-
 import { UnitOfWork } from './events/unit-of-work.repository';
 import { HealthController } from './http/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
-import { installMethodNotAllowed } from './http/method-not-allowed';
+import { installRouteTable } from './http/route-table';
 import { installRequestLifecycle, requestIdFrom } from './http/request-lifecycle';
 import { Readiness } from './readiness';
 import type { BaseServiceConfig } from './service-config';
@@ -146,11 +146,12 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
 
       const adapter = new FastifyAdapter({
         bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
+        trustProxy: config.TRUST_PROXY ? 1 : false,
         genReqId: requestIdFrom,
         return503OnClosing: true,
       });
       const fastify = adapter.getInstance();
-      installMethodNotAllowed(fastify);
+      installRouteTable(fastify);
       installRequestLifecycle(fastify, { service: def.name, logger: this.logger, registry: this.registry });
 
       this.app = await NestFactory.create<NestFastifyApplication>(

@@ -1,5 +1,6 @@
 import { z } from '@brainmesh/config';
 import { baseServiceConfig } from '@brainmesh/runtime';
+import { rateLimitsEnv } from './rate-limit/rate-limit.config';
 
 const grpcAddress = (fallback: string) =>
   z
@@ -23,5 +24,7 @@ export const gatewayConfigSchema = baseServiceConfig({ httpPort: 8080, grpcPort:
     .max(5000)
     .default(5000)
     .describe('milliseconds from 0 to 5000 (revocations take effect within this time)'),
+  /** Token-bucket limits per plan, for other credentials, and per client address (see rate-limit/). */
+  RATE_LIMITS: rateLimitsEnv(),
 });
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -7,20 +7,28 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { setContextTenant } from '@brainmesh/logging';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimiter } from '../rate-limit/rate-limiter';
 import { Authenticator, type Actor } from './authenticator';
 
 type AuthenticatedRequest = FastifyRequest & { actor?: Actor };
 
-/** Requires a valid credential; the Actor it resolves to is available as `@CurrentActor()`. */
+/**
+ * Requires a valid credential; the Actor it resolves to is available as `@CurrentActor()`.
+ * Then applies the credential's rate limit (429 when exhausted).
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly authenticator: Authenticator) {}
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly limiter: RateLimiter,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     request.actor = await this.authenticator.authenticate(request.headers.authorization);
     if (request.actor.tenantId) setContextTenant(request.actor.tenantId);
+    await this.limiter.limitActor(request.actor, context.switchToHttp().getResponse<FastifyReply>());
     return true;
   }
 }

@@ -2,6 +2,8 @@ import { credentials } from '@grpc/grpc-js';
 import { authV1 } from '@brainmesh/contracts';
 import { unaryCall } from '@brainmesh/grpc';
 import { createTestDatabase, requireInfraEnv, waitFor, type TestDatabase } from '@brainmesh/testing';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { base32Decode, totp } from '../../../../services/auth/src/domain/totp';
 import { InProcessPlatform } from '../../src/in-process-platform';
 
 interface Json {
@@ -235,5 +237,170 @@ describe('gateway authentication and the auth routes', () => {
       },
     );
     expect((await call('GET', '/v1/me', { token: ownerA.access_token })).status).toBe(200);
+  });
+
+  it('MFA: enrol, confirm, login asks for a code, a TOTP or a one-time recovery code finishes it', async () => {
+    const operator = await login(first.operatorEmail, first.operatorPassword);
+    await call('POST', '/v1/admin/tenants', {
+      token: operator.access_token,
+      body: {
+        slug: 'mfa-co',
+        name: 'MFA Co',
+        owner_email: 'ada@mfa.test',
+        owner_password: 'a very long password',
+      },
+    });
+    const session = await login('ada@mfa.test', 'a very long password', 'mfa-co');
+    const enrolled = await call('POST', '/v1/auth/mfa/enroll', { token: session.access_token });
+    expect(enrolled.status).toBe(200);
+    expect(enrolled.body.otpauth_uri).toMatch(/^otpauth:\/\/totp\/.*secret=/);
+    const secret = base32Decode(enrolled.body.secret as string);
+    const codeAt = (offsetSteps: number) => totp(secret, new Date(Date.now() + offsetSteps * 30_000));
+
+    expect(
+      (await call('POST', '/v1/auth/mfa/confirm', { token: session.access_token, body: { code: '000000' } }))
+        .status,
+    ).toBe(401);
+    const confirmed = await call('POST', '/v1/auth/mfa/confirm', {
+      token: session.access_token,
+      body: { code: codeAt(-1) },
+    });
+    expect(confirmed.status).toBe(200);
+    const recovery = confirmed.body.recovery_codes as string[];
+    expect(recovery).toHaveLength(10);
+
+    const pending = await call('POST', '/v1/auth/login', {
+      body: { email: 'ada@mfa.test', password: 'a very long password', tenant: 'mfa-co' },
+    });
+    expect(pending.body).toEqual({ mfa_required: true, mfa_token: expect.any(String) });
+    const verified = await call('POST', '/v1/auth/mfa/verify', {
+      body: { mfa_token: pending.body.mfa_token, code: codeAt(0) },
+    });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toMatchObject({ token_type: 'Bearer', access_token: expect.any(String) });
+    const again = await call('POST', '/v1/auth/mfa/verify', {
+      body: { mfa_token: pending.body.mfa_token, code: codeAt(1) },
+    });
+    expect(again.status).toBe(401);
+
+    const withRecovery = async () => {
+      const p = await call('POST', '/v1/auth/login', {
+        body: { email: 'ada@mfa.test', password: 'a very long password', tenant: 'mfa-co' },
+      });
+      return call('POST', '/v1/auth/mfa/verify', {
+        body: { mfa_token: p.body.mfa_token, code: recovery[0] },
+      });
+    };
+    expect((await withRecovery()).status).toBe(200);
+    expect((await withRecovery()).status).toBe(401);
+
+    const off = await call('DELETE', '/v1/auth/mfa', {
+      token: verified.body.access_token as string,
+      body: { code: recovery[1] },
+    });
+    expect(off.status).toBe(204);
+    const plain = await login('ada@mfa.test', 'a very long password', 'mfa-co');
+    expect(plain.access_token).toEqual(expect.any(String));
+  });
+
+  it('audit log: every mutation with who, where and result, filtered, paginated, per tenant', async () => {
+    const owner = await login(first.ownerEmail, first.ownerPassword, first.tenantSlug);
+    const res = await fetch(`${url}/v1/api-keys`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${owner.access_token}`,
+        'content-type': 'application/json',
+        'user-agent': 'audit-test/1.0',
+        'x-request-id': 'audit-req-1',
+      },
+      body: JSON.stringify({ name: 'audited', scopes: ['chat'] }),
+    });
+    const key = (await res.json()) as { id: string };
+
+    const page = await call('GET', '/v1/audit-events?action=api_key.create&limit=50', {
+      token: owner.access_token,
+    });
+    expect(page.status).toBe(200);
+    const row = (page.body.data as Json[]).find((e) => e.target_id === key.id);
+    expect(row).toMatchObject({
+      tenant_id: first.tenantId,
+      actor_type: 'user',
+      action: 'api_key.create',
+      result: 'success',
+      user_agent: 'audit-test/1.0',
+      request_id: 'audit-req-1',
+      ip: expect.stringMatching(/127\.0\.0\.1/),
+    });
+    expect(JSON.stringify(page.body)).not.toMatch(/bm_[0-9A-Za-z]{20,}/);
+
+    // Cursor pagination: one by one, no repeats, newest first.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 3; i++) {
+      const p = await call(
+        'GET',
+        `/v1/audit-events?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        { token: owner.access_token },
+      );
+      expect(p.body.data).toHaveLength(1);
+      seen.push((p.body.data as Json[])[0]!.id as string);
+      cursor = p.body.next_cursor as string;
+      expect(cursor).toEqual(expect.any(String));
+    }
+    expect(new Set(seen).size).toBe(3);
+    expect([...seen].sort().reverse()).toEqual(seen);
+
+    expect((await call('GET', '/v1/audit-events?limit=0', { token: owner.access_token })).status).toBe(400);
+    // Another tenant's owner sees only their own tenant's events, and cannot ask for tenant A's.
+    const operator = await login(first.operatorEmail, first.operatorPassword);
+    await call('POST', '/v1/admin/tenants', {
+      token: operator.access_token,
+      body: {
+        slug: 'audit-b',
+        name: 'Audit B',
+        owner_email: 'bo@audit-b.test',
+        owner_password: 'another long password',
+      },
+    });
+    const other = await login('bo@audit-b.test', 'another long password', 'audit-b');
+    const theirs = await call('GET', '/v1/audit-events?limit=200', { token: other.access_token });
+    expect((theirs.body.data as Json[]).length).toBeGreaterThan(0);
+    expect((theirs.body.data as Json[]).every((e) => e.tenant_id !== first.tenantId)).toBe(true);
+    const foreign = await call('GET', `/v1/audit-events?tenant_id=${first.tenantId}`, {
+      token: other.access_token,
+    });
+    expect(foreign.status).toBe(403);
+    const anon = await call('GET', '/v1/audit-events');
+    expect(anon.status).toBe(401);
+  });
+
+  it('serves a valid OpenAPI 3.1 document that matches the routes actually served, and a reference page', async () => {
+    const doc = (await call('GET', '/openapi.json')).body;
+    expect(doc.openapi).toBe('3.1.0');
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+
+    const documented = new Set<string>();
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      for (const method of Object.keys(item)) documented.add(`${method.toUpperCase()} ${path}`);
+    }
+    const fastify = platform.host('gateway').nestApp.getHttpAdapter().getInstance();
+    const served = new Set(
+      fastify
+        .servedRoutes()
+        .map((r) => `${r.method} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/(.)\/$/, '$1')}`),
+    );
+    expect([...served].sort()).toEqual([...documented].sort());
+    for (const route of [
+      'POST /v1/auth/login',
+      'GET /v1/audit-events',
+      'DELETE /v1/api-keys/{id}',
+      'PATCH /v1/admin/tenants/{id}',
+    ]) {
+      expect(documented).toContain(route);
+    }
+    const docs = await fetch(`${url}/docs`);
+    expect(docs.status).toBe(200);
+    expect(docs.headers.get('content-type')).toContain('text/html');
+    expect(await docs.text()).toContain('/openapi.json');
   });
 });

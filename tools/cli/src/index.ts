@@ -1,0 +1,1 @@
+export { ApiClient, CliError } from './api-client';
