@@ -11,6 +11,8 @@ export const ActorSchema = z
     tenantId: z.preprocess(emptyToUndefined, z.string().uuid().optional()),
     role: z.preprocess(emptyToUndefined, z.enum(ROLES).optional()),
     scopes: z.array(z.enum(API_KEY_SCOPES)).default([]),
+    /** The tenant's plan, as the credential was verified (informational). */
+    plan: z.preprocess(emptyToUndefined, z.string().max(64).optional()),
   })
   .refine((a) => (a.subjectType === 'operator' ? a.tenantId === undefined : a.tenantId !== undefined), {
     message: 'operators have no tenant_id; users and API keys must have one',

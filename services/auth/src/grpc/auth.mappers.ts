@@ -44,6 +44,7 @@ export const toActor = (a: Actor): authV1.Actor => ({
   tenantId: a.tenantId ?? '',
   role: a.role ?? '',
   scopes: a.scopes,
+  plan: a.plan ?? '',
 });
 
 export const toLoginResponse = (r: LoginResult): authV1.LoginResponse =>

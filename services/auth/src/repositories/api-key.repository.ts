@@ -6,6 +6,7 @@ import type { TenantStatus } from '../entities/tenant.entity';
 export interface ApiKeyWithTenant {
   key: ApiKeyEntity;
   tenantStatus: TenantStatus;
+  tenantPlan: string;
 }
 
 /**
@@ -23,11 +24,11 @@ export class ApiKeyRepository {
   async findByHashWithTenant(keyHash: string): Promise<ApiKeyWithTenant | null> {
     const key = await this.dataSource.manager.findOneBy(ApiKeyEntity, { keyHash });
     if (!key) return null;
-    const rows: { status: TenantStatus }[] = await this.dataSource.query(
-      'SELECT status FROM tenants WHERE id = $1',
+    const rows: { status: TenantStatus; plan: string }[] = await this.dataSource.query(
+      'SELECT status, plan FROM tenants WHERE id = $1',
       [key.tenantId],
     );
-    return rows[0] ? { key, tenantStatus: rows[0].status } : null;
+    return rows[0] ? { key, tenantStatus: rows[0].status, tenantPlan: rows[0].plan } : null;
   }
 
   findById(tenantId: string, id: string, manager?: EntityManager): Promise<ApiKeyEntity | null> {

@@ -223,6 +223,7 @@ describe('auth service over gRPC on real Postgres', () => {
       apiKeyId: created.apiKey!.id,
       scopes: ['chat', 'embeddings'],
       tenantStatus: 'active',
+      plan: 'free',
     });
     const listed = await rpc.listKeys(owner);
     expect(listed.apiKeys.map((k) => k.id)).toEqual([created.apiKey!.id]);
@@ -237,6 +238,7 @@ describe('auth service over gRPC on real Postgres', () => {
       tenantId: tenant.id,
       role: '',
       scopes: ['chat'],
+      plan: '',
     };
     expect(await code(rpc.createKey({ actor: keyActor, name: 'x', scopes: ['chat'], expiresAt: '' }))).toBe(
       status.PERMISSION_DENIED,
@@ -362,6 +364,7 @@ describe('auth service over gRPC on real Postgres', () => {
           tenantId: '',
           role: 'owner',
           scopes: [],
+          plan: '',
         }),
       ),
     ).toBe(status.INVALID_ARGUMENT);

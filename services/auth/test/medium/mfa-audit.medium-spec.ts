@@ -408,6 +408,7 @@ describe('auth service: MFA and audit log', () => {
       tenantId: a.tenant.id,
       role: '',
       scopes: ['admin'],
+      plan: '',
     };
     expect((await rpc.audit({ actor: keyActor })).events.every((e) => e.tenantId === a.tenant.id)).toBe(true);
     expect(await code(rpc.audit({ actor: keyActor, tenantId: b.tenant.id }))).toBe(status.PERMISSION_DENIED);

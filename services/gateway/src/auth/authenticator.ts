@@ -48,6 +48,7 @@ export class Authenticator {
       tenantId: principal.tenantId,
       role: '',
       scopes: principal.scopes,
+      plan: principal.plan,
     };
   }
 

@@ -86,6 +86,7 @@ export const ActorOut = z.object({
   tenant_id: z.string().nullable(),
   role: z.string().nullable(),
   scopes: z.array(z.string()),
+  plan: z.string().nullable().describe("the tenant's plan (rate limits)"),
 });
 export const JwksOut = z.object({
   keys: z.array(
@@ -149,6 +150,7 @@ export function actorOut(a: authV1.Actor): z.output<typeof ActorOut> {
     tenant_id: orNull(a.tenantId),
     role: orNull(a.role),
     scopes: a.scopes,
+    plan: orNull(a.plan),
   };
 }
 

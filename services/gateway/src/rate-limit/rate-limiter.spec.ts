@@ -12,12 +12,13 @@ import { RateLimited, RateLimitGuard } from './rate-limit.guard';
 import { RateLimitStore } from './rate-limit.store';
 import { RateLimiter, rateLimitHeaders } from './rate-limiter';
 
-const actor = (subjectType: string, subjectId: string): Actor => ({
+const actor = (subjectType: string, subjectId: string, plan = ''): Actor => ({
   subjectType,
   subjectId,
   tenantId: 't1',
   role: 'owner',
   scopes: [],
+  plan,
 });
 
 class FakeReply {
@@ -58,7 +59,7 @@ describe('RateLimiter', () => {
     return new RateLimiter(store, loadConfig(gatewayConfigSchema, env), registry);
   };
 
-  it('limits each credential by its plan (default for now) and refuses with a 429 problem', async () => {
+  it('limits each credential by its plan and refuses with a 429 problem', async () => {
     const limiter = limiterWith({ RATE_LIMITS: '{"default":{"rps":1,"burst":2}}' });
     expect(limiter.planFor(actor('user', 'u1'))).toBe('default');
     const reply = new FakeReply();
@@ -92,10 +93,12 @@ describe('RateLimiter', () => {
     expect(metrics).toContain('ratelimit_decisions_total{scope="key",result="limited",service="gateway"} 2');
   });
 
-  it("uses the plan's limits when planFor knows the plan", async () => {
+  it("uses the limits of the credential's tenant plan, default for unknown plans", async () => {
     const limiter = limiterWith({ RATE_LIMITS: '{"plans":{"pro":{"rps":50,"burst":200}}}' });
-    jest.spyOn(limiter, 'planFor').mockReturnValue('pro');
-    expect(limiter.limitFor('key', actor('user', 'u1'))).toEqual({ rps: 50, burst: 200 });
+    expect(limiter.limitFor('key', actor('user', 'u1', 'pro'))).toEqual({ rps: 50, burst: 200 });
+    expect(limiter.limitFor('key', actor('user', 'u2', 'enterprise'))).toEqual(
+      limiter.limitFor('key', actor('user', 'u3')),
+    );
     expect(limiter.limitFor('ip')).toEqual({ rps: 2, burst: 60 });
   });
 });

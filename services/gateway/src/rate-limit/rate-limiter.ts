@@ -55,13 +55,9 @@ export class RateLimiter {
     );
   }
 
-  /**
-   * The plan whose limits apply to this caller. Hook: the auth Actor carries no plan yet, so every
-   * credential gets `default`; when tenants' plans reach the Actor (or a tenant lookup), return it
-   * here and RATE_LIMITS.plans[<plan>] applies.
-   */
-  planFor(_actor: Actor): string {
-    return 'default';
+  /** The tenant plan the credential was verified with (`default` for operators or unknown plans). */
+  planFor(actor: Actor): string {
+    return actor.plan || 'default';
   }
 
   limitFor(scope: RateLimitScope, actor?: Actor): PlanLimit {

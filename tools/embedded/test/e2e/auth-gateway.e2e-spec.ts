@@ -152,6 +152,7 @@ describe('gateway authentication and the auth routes', () => {
       subject_type: 'api_key',
       subject_id: created.body.id,
       tenant_id: first.tenantId,
+      plan: 'free',
     });
     const listed = await call('GET', '/v1/api-keys', { token: tokens.access_token });
     expect(JSON.stringify(listed.body)).not.toContain(key);

@@ -17,6 +17,7 @@ export interface ApiKeyPrincipal {
   apiKeyId: string;
   scopes: ApiKeyScope[];
   tenantStatus: TenantStatus;
+  plan: string;
 }
 
 /** last_used_at is written at most once a minute per key. */
@@ -53,6 +54,7 @@ export class AuthenticateApiKeyUseCase {
       apiKeyId: found.key.id,
       scopes: found.key.scopes,
       tenantStatus: found.tenantStatus,
+      plan: found.tenantPlan,
     };
   }
 }

@@ -41,14 +41,23 @@ export class VerifyAccessTokenUseCase {
     if (!claims) throw AuthError.invalidToken();
     const user = await this.users.findById(claims.tid ?? null, claims.sub);
     if (!user) throw AuthError.invalidToken();
+    let plan: string | undefined;
     if (user.tenantId) {
       const tenant = await this.tenants.findById(user.tenantId);
       if (tenant?.status !== 'active') throw AuthError.invalidToken('The tenant of this token is suspended.');
+      plan = tenant.plan;
     }
     const actor: Actor =
       user.role === 'operator'
         ? { subjectType: 'operator', subjectId: user.id, tenantId: undefined, role: 'operator', scopes: [] }
-        : { subjectType: 'user', subjectId: user.id, tenantId: user.tenantId!, role: user.role, scopes: [] };
+        : {
+            subjectType: 'user',
+            subjectId: user.id,
+            tenantId: user.tenantId!,
+            role: user.role,
+            scopes: [],
+            plan,
+          };
     return { actor, expiresAt: new Date(claims.exp * 1000) };
   }
 }
