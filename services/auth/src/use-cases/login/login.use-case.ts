@@ -3,7 +3,6 @@ import { z } from '@brainmesh/config';
 import { UnitOfWork } from '@brainmesh/runtime';
 import { AuthError, AuthErrorCode } from '../../domain/auth-error';
 import { optionalString, requestContext, slug, type CommandInput } from '../../domain/commands';
-import { lockedUntil } from '../../domain/lockout';
 import { PLATFORM_TENANT } from '../../domain/platform';
 import type { UserEntity } from '../../entities/user.entity';
 import { LoginFailedEvent, LoginSucceededEvent } from '../../events/auth-events';
@@ -16,6 +15,7 @@ import { TenantRepository } from '../../repositories/tenant.repository';
 import { UserRepository } from '../../repositories/user.repository';
 import { AccessTokenIssuer, type TokenPair } from '../../services/access-token-issuer';
 import { AuditTrail, type AuditEntry } from '../../services/audit-trail';
+import { recordFailedAttempt } from '../../services/failed-attempt';
 
 export const LoginCommand = z.object({
   // Not validated as an email: a malformed one must get the same answer as a wrong one.
@@ -117,25 +117,15 @@ export class LoginUseCase {
     }
 
     if (!(await this.hasher.verify(user.passwordHash, command.password))) {
-      await this.unitOfWork.run(async (manager, emit) => {
-        const failures = await this.users.addFailedLogin(manager, user.tenantId, user.id);
-        const until = lockedUntil(failures, now);
-        if (until) await this.users.setLockedUntil(manager, user.tenantId, user.id, until);
-        emit(
-          LoginFailedEvent.create(eventTenant, {
-            user_id: user.id,
-            failed_logins: failures,
-            locked_until: until?.toISOString() ?? null,
-            reason: 'bad_password',
-          }),
-        );
-        const detail = {
-          error: 'bad_password',
-          failed_logins: failures,
-          locked_until: until?.toISOString() ?? null,
-        };
-        await this.audit.record(manager, { ...entry, detail }, 'failure');
-      });
+      await this.unitOfWork.run((manager, emit) =>
+        recordFailedAttempt({ users: this.users, audit: this.audit }, manager, emit, {
+          user,
+          entry,
+          eventTenant,
+          reason: 'bad_password',
+          now,
+        }),
+      );
       throw AuthError.invalidCredentials();
     }
 

@@ -3,7 +3,6 @@ import { z } from '@brainmesh/config';
 import { UnitOfWork } from '@brainmesh/runtime';
 import { AuthError } from '../../domain/auth-error';
 import { requestContext, type CommandInput } from '../../domain/commands';
-import { lockedUntil } from '../../domain/lockout';
 import { PLATFORM_TENANT } from '../../domain/platform';
 import type { UserEntity } from '../../entities/user.entity';
 import { LoginFailedEvent, LoginSucceededEvent, MfaRecoveryCodeUsedEvent } from '../../events/auth-events';
@@ -15,6 +14,7 @@ import { TenantRepository } from '../../repositories/tenant.repository';
 import { UserRepository } from '../../repositories/user.repository';
 import { AccessTokenIssuer, type TokenPair } from '../../services/access-token-issuer';
 import { AuditTrail } from '../../services/audit-trail';
+import { recordFailedAttempt } from '../../services/failed-attempt';
 import { MfaCodes } from '../../services/mfa-codes';
 import { sessionAudit } from '../login/login.use-case';
 
@@ -82,23 +82,13 @@ export class VerifyMfaUseCase {
         ? await this.codes.use(manager, factor, command.code, now, true)
         : null;
       if (!method) {
-        const failures = await this.users.addFailedLogin(manager, user.tenantId, user.id);
-        const until = lockedUntil(failures, now);
-        if (until) await this.users.setLockedUntil(manager, user.tenantId, user.id, until);
-        emit(
-          LoginFailedEvent.create(eventTenant, {
-            user_id: user.id,
-            failed_logins: failures,
-            locked_until: until?.toISOString() ?? null,
-            reason: 'bad_mfa_code',
-          }),
-        );
-        const detail = {
-          error: 'bad_mfa_code',
-          failed_logins: failures,
-          locked_until: until?.toISOString() ?? null,
-        };
-        await this.audit.record(manager, { ...entry, detail }, 'failure');
+        await recordFailedAttempt({ users: this.users, audit: this.audit }, manager, emit, {
+          user,
+          entry,
+          eventTenant,
+          reason: 'bad_mfa_code',
+          now,
+        });
         return { ok: false };
       }
       await this.challenges.markUsed(manager, challenge.tenantId, challenge.id, now);
