@@ -3,6 +3,7 @@ import { authV1 } from '@brainmesh/contracts';
 import { unaryCall } from '@brainmesh/grpc';
 import { createTestDatabase, requireInfraEnv, waitFor, type TestDatabase } from '@brainmesh/testing';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import Redis from 'ioredis';
 import { base32Decode, totp } from '../../../../services/auth/src/domain/totp';
 import { InProcessPlatform } from '../../src/in-process-platform';
 
@@ -53,10 +54,15 @@ describe('gateway authentication and the auth routes', () => {
     platform = new InProcessPlatform({
       eventBus: 'kafka',
       gatewayPort: 0,
-      logLevel: 'warn',
+      logLevel: 'error',
       serviceEnv: (name) =>
         name === 'gateway'
-          ? { AUTH_CACHE_TTL_MS: '2000' }
+          ? {
+              AUTH_CACHE_TTL_MS: '2000',
+              // Limits shared through the real Redis, roomy enough that this suite never trips them.
+              REDIS_URL: infra.redisUrl,
+              RATE_LIMITS: '{"ip":{"rps":50,"burst":1000},"default":{"rps":100,"burst":1000}}',
+            }
           : {
               DATABASE_URL: databases[name]!.url,
               KAFKA_BROKERS: infra.kafkaBrokers.join(','),
@@ -403,5 +409,20 @@ describe('gateway authentication and the auth routes', () => {
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toContain('text/html');
     expect(await docs.text()).toContain('/openapi.json');
+  });
+
+  it('rate limits through the real Redis: RateLimit-* headers and a shared bucket per credential', async () => {
+    const owner = await login(first.ownerEmail, first.ownerPassword, first.tenantSlug);
+    const res = await call('GET', '/v1/me', { token: owner.access_token });
+    expect(res.headers.get('ratelimit-limit')).toBe('1000');
+    expect(Number(res.headers.get('ratelimit-remaining'))).toBeLessThan(1000);
+    const redis = new Redis(infra.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const subject = (res.body as { subject_id: string }).subject_id;
+      expect(await redis.exists(`rl:key:${subject}`)).toBe(1);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
