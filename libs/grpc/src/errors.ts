@@ -8,6 +8,13 @@ export const PROBLEM_METADATA_KEY = 'brainmesh-problem-bin';
 
 /** RFC 9457-shaped details a handler may attach to a {@link GrpcError}. */
 export interface ProblemDetails {
+  /**
+   * HTTP status the caller should answer with when the gRPC code alone cannot say it (4xx/5xx,
+   * e.g. 402 for an exhausted budget sent as FAILED_PRECONDITION, 502 for a failed upstream).
+   */
+  status?: number;
+  /** RFC 9457 extension members copied into the HTTP problem (e.g. `budget_id`, `retry_after_s`). */
+  extensions?: Record<string, string | number | boolean>;
   type?: string;
   title?: string;
   detail?: string;
@@ -64,6 +71,16 @@ export function readProblem(metadata: Metadata | undefined): ProblemDetails | un
   if (!isRecord(parsed)) return undefined;
 
   const problem: ProblemDetails = {};
+  if (typeof parsed.status === 'number' && parsed.status >= 400 && parsed.status < 600)
+    problem.status = parsed.status;
+  if (isRecord(parsed.extensions)) {
+    const extensions: Record<string, string | number | boolean> = {};
+    for (const [key, value] of Object.entries(parsed.extensions)) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        extensions[key] = value;
+    }
+    problem.extensions = extensions;
+  }
   if (typeof parsed.type === 'string') problem.type = parsed.type;
   if (typeof parsed.title === 'string') problem.title = parsed.title;
   if (typeof parsed.detail === 'string') problem.detail = parsed.detail;

@@ -80,13 +80,17 @@ export function grpcErrorToProblem(err: unknown): Problem {
 
   const mapping = mapCode(code, details, errors !== undefined);
   if (!mapping.trustServerDetail) return makeProblem(mapping.status, mapping.fallbackDetail);
+  const status = server?.status ?? mapping.status;
   const problem: Problem = makeProblem(
-    mapping.status,
-    server?.detail || mapping.fallbackDetail || statusTitle(mapping.status),
+    status,
+    server?.detail || mapping.fallbackDetail || statusTitle(status),
   );
   if (server?.type) problem.type = server.type;
   if (server?.title) problem.title = server.title;
   if (errors) problem.errors = errors;
+  for (const [key, value] of Object.entries(server?.extensions ?? {})) {
+    if (!(key in problem)) problem[key] = value;
+  }
   return problem;
 }
 

@@ -14,6 +14,8 @@ export interface Problem {
   request_id?: string;
   /** Validation problems: one entry per field at fault. */
   errors?: FieldError[];
+  /** RFC 9457 extension members (e.g. `budget_id`, `retry_after_s`). */
+  [member: string]: unknown;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
