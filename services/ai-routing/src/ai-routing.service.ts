@@ -12,5 +12,5 @@ export const aiRoutingService = defineService({
   configSchema: aiRoutingConfigSchema,
   module: AiRoutingModule,
   database: { entities: [], migrations: aiRoutingMigrations },
-  grpc: [{ definition: airoutingV1.AiRoutingServiceService, handler: AiRoutingGrpcHandler }],
+  grpc: [{ definition: airoutingV1.AiRoutingServiceService, handler: AiRoutingGrpcHandler as never }],
 });

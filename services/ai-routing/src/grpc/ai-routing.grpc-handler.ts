@@ -7,7 +7,7 @@ import { ServiceInfo, unary, type GrpcHandler } from '@brainmesh/runtime';
 export class AiRoutingGrpcHandler implements GrpcHandler {
   constructor(private readonly info: ServiceInfo) {}
 
-  readonly implementation: airoutingV1.AiRoutingServiceServer = {
+  readonly implementation = {
     getServiceInfo: unary(async () => ({ info: this.info.toMessage() })),
   };
 }
