@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { airoutingV1 } from '@brainmesh/contracts';
 import { ServiceInfo, unary, type GrpcHandler } from '@brainmesh/runtime';
 
 /** AiRoutingService over gRPC: translation only, each method delegates in one line. */
