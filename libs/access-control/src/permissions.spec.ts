@@ -41,13 +41,13 @@ describe('permission matrix', () => {
     );
     expect(table).toEqual({
       owner:
-        'users:read users:write api_keys:read api_keys:write audit:read chat embeddings knowledge:read knowledge:write workflows:run',
+        'users:read users:write api_keys:read api_keys:write audit:read chat embeddings knowledge:read knowledge:write workflows:run ai_config:read ai_config:write',
       admin:
-        'users:read users:write api_keys:read api_keys:write audit:read chat embeddings knowledge:read knowledge:write workflows:run',
+        'users:read users:write api_keys:read api_keys:write audit:read chat embeddings knowledge:read knowledge:write workflows:run ai_config:read ai_config:write',
       developer:
-        'users:read api_keys:read api_keys:write chat embeddings knowledge:read knowledge:write workflows:run',
-      viewer: 'users:read api_keys:read knowledge:read',
-      operator: 'audit:read tenants:manage signing_keys:rotate',
+        'users:read api_keys:read api_keys:write chat embeddings knowledge:read knowledge:write workflows:run ai_config:read',
+      viewer: 'users:read api_keys:read knowledge:read ai_config:read',
+      operator: 'audit:read tenants:manage signing_keys:rotate ai_config:read ai_config:platform',
     });
   });
 
