@@ -9,3 +9,4 @@ export {
 export { runMigrations } from './migrations';
 export { ensureDatabase, pingDatabase } from './admin';
 export { PinoTypeOrmLogger } from './typeorm-logger';
+export { isUniqueViolation } from './errors';

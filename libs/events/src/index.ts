@@ -15,6 +15,13 @@ export {
   type EventDefinition,
 } from './define-event';
 export { DiagnosticsProbeEvent, type DiagnosticsProbe } from './definitions/diagnostics';
+export {
+  BudgetThresholdReachedEvent,
+  USAGE_STATUSES,
+  UsageRecordedEvent,
+  type BudgetThresholdReached,
+  type UsageRecorded,
+} from './definitions/usage';
 export type {
   EventBus,
   EventHandler,

@@ -33,11 +33,19 @@ export function toGrpcError(err: unknown): Error {
   }
   if (err instanceof ProblemException) {
     const p = err.problem;
-    return new GrpcError(grpcStatusForHttp(p.status), p.detail, {
-      type: p.type,
-      title: p.title,
-      detail: p.detail,
-      errors: p.errors,
+    const { type, title, status: httpStatus, detail, errors, instance: _i, request_id: _r, ...rest } = p;
+    const extensions: Record<string, string | number | boolean> = {};
+    for (const [key, value] of Object.entries(rest)) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        extensions[key] = value;
+    }
+    return new GrpcError(grpcStatusForHttp(httpStatus), detail, {
+      status: httpStatus,
+      type,
+      title,
+      detail,
+      errors,
+      ...(Object.keys(extensions).length > 0 ? { extensions } : {}),
     });
   }
   return err instanceof Error ? err : new Error(String(err));

@@ -1,5 +1,2 @@
-/** True for a Postgres unique violation (23505), however the driver wraps it. */
-export function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
-  return e?.code === '23505' || e?.driverError?.code === '23505';
-}
+// Shared by every service with a database: lives in @brainmesh/db.
+export { isUniqueViolation } from '@brainmesh/db';
