@@ -1,6 +1,7 @@
 import { airoutingV1 } from '@brainmesh/contracts';
 import { defineService } from '@brainmesh/runtime';
 import { aiRoutingConfigSchema } from './config';
+import { aiRoutingEntities } from './entities';
 import { AiRoutingGrpcHandler } from './grpc/ai-routing.grpc-handler';
 import { aiRoutingMigrations } from './migrations';
 import { AiRoutingModule } from './ai-routing.module';
@@ -11,6 +12,6 @@ export const aiRoutingService = defineService({
   version: process.env.BRAINMESH_VERSION ?? '0.1.0',
   configSchema: aiRoutingConfigSchema,
   module: AiRoutingModule,
-  database: { entities: [], migrations: aiRoutingMigrations },
-  grpc: [{ definition: airoutingV1.AiRoutingServiceService, handler: AiRoutingGrpcHandler as never }],
+  database: { entities: aiRoutingEntities, migrations: aiRoutingMigrations },
+  grpc: [{ definition: airoutingV1.AiRoutingServiceService, handler: AiRoutingGrpcHandler }],
 });

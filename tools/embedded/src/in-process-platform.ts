@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { aiRoutingService } from '@brainmesh/ai-routing';
 import { analyticsService } from '@brainmesh/analytics';
@@ -176,6 +177,24 @@ export class InProcessPlatform {
       if (serviceDir !== 'memory://') mkdirSync(serviceDir, { recursive: true });
       Object.assign(env, { DATA_DIR: serviceDir, DATABASE_POOL_MAX: '1' });
     }
+    if (service === 'ai-routing' && !env.PROVIDER_SECRET_KEYS) {
+      env.PROVIDER_SECRET_KEYS = process.env.PROVIDER_SECRET_KEYS ?? embeddedSecretKeys(env.DATA_DIR);
+    }
     return env;
   }
+}
+
+/**
+ * The key sealing provider credentials in the embedded mode: generated on first run and kept next
+ * to the ai-routing database (mode 0600), so stored credentials open again after a restart.
+ * `memory://` databases get a fresh key per run (nothing outlives the process anyway).
+ */
+function embeddedSecretKeys(dataDir: string | undefined): string {
+  const fresh = () => `embedded:${randomBytes(32).toString('base64')}`;
+  if (!dataDir || dataDir === 'memory://') return fresh();
+  const file = join(dataDir, 'provider-secret-keys');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const keys = fresh();
+  writeFileSync(file, `${keys}\n`, { mode: 0o600 });
+  return keys;
 }

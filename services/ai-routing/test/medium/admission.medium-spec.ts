@@ -1,0 +1,322 @@
+import { createServer } from 'node:net';
+import { createLogger } from '@brainmesh/logging';
+import { createMetricsRegistry, type Registry } from '@brainmesh/telemetry';
+import { LogCapture, requireInfraEnv, uniqueName } from '@brainmesh/testing';
+import Redis from 'ioredis';
+import {
+  RedisAdmissionStore,
+  type AdmissionRequest,
+  type AdmissionResult,
+  type BudgetCheck,
+  type Reservation,
+} from '../../src/admission';
+import { RedisConnection } from '../../src/repositories/redis-connection.repository';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function granted(result: AdmissionResult): Reservation {
+  if (!result.admitted) throw new Error(`expected admission, got ${JSON.stringify(result)}`);
+  return result.reservation;
+}
+
+/** The current UTC day as a budget period (the counter keys expire after it). */
+function today(): Pick<BudgetCheck, 'periodStart' | 'periodEnd'> {
+  const start = new Date();
+  start.setUTCHours(0, 0, 0, 0);
+  const end = new Date(start.getTime() + 86_400_000);
+  return { periodStart: start.toISOString(), periodEnd: end.toISOString() };
+}
+
+/** RedisAdmissionStore on the real Redis: two stores on two connections stand for two replicas. */
+describe('RedisAdmissionStore on real Redis', () => {
+  const infra = requireInfraEnv();
+  const logs = new LogCapture();
+  const logger = createLogger({ service: 'ai-routing', level: 'info', destination: logs });
+  const connections: RedisConnection[] = [];
+  const stores: RedisAdmissionStore[] = [];
+  let admin: Redis;
+  let registry: Registry;
+  let ledger: Map<string, number>;
+  let loads: string[];
+  let prefix: string;
+
+  const replica = async (
+    options: { url?: string; reservationTtlMs?: number } = {},
+  ): Promise<RedisAdmissionStore> => {
+    const connection = new RedisConnection(options.url ?? infra.redisUrl, { logger });
+    connections.push(connection);
+    await connection.connect(1_000);
+    const store = new RedisAdmissionStore({
+      connection,
+      logger,
+      registry,
+      keyPrefix: prefix,
+      reservationTtlMs: options.reservationTtlMs,
+      loadSpend: async (budgetId, periodStart) => {
+        loads.push(`${budgetId}@${periodStart}`);
+        await sleep(20); // a ledger query takes a while: concurrent admits pile up behind it
+        return ledger.get(budgetId) ?? 0;
+      },
+    });
+    stores.push(store);
+    return store;
+  };
+
+  const hard = (budgetId: string, limitMicros: number): BudgetCheck => ({
+    budgetId,
+    hard: true,
+    limitMicros,
+    ...today(),
+  });
+  const soft = (budgetId: string, limitMicros: number): BudgetCheck => ({
+    ...hard(budgetId, limitMicros),
+    hard: false,
+  });
+  const request = (overrides: Partial<AdmissionRequest> = {}): AdmissionRequest => ({
+    tenantId: 'tenant-1',
+    subjectKey: 'key-1',
+    routeId: 'route-1',
+    budgets: [],
+    estimateMicros: 100,
+    estimatedTokens: 10,
+    limits: { rpmPerKey: 0, tpmPerKey: 0, rpm: 0, tpm: 0 },
+    ...overrides,
+  });
+  const counterOf = async (budget: BudgetCheck) => {
+    const keys = await admin.keys(`${prefix}budget:${budget.budgetId}:*`);
+    const counterKey = keys.find((k) => !k.endsWith(':res'))!;
+    return { key: counterKey, ...(await admin.hgetall(counterKey)) };
+  };
+
+  beforeAll(() => {
+    admin = new Redis(infra.redisUrl);
+  });
+  beforeEach(() => {
+    registry = createMetricsRegistry('ai-routing', { defaultMetrics: false });
+    ledger = new Map();
+    loads = [];
+    prefix = `${uniqueName('adm')}:`;
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+    await Promise.all(connections.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await admin.quit();
+  });
+
+  it('admits exactly floor(L/E) of 50 concurrent requests across two replicas, and settles within L', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const budget = hard('b-concurrent', 1_000_000);
+    const estimate = 70_000;
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 === 0 ? a : b).admit(request({ budgets: [budget], estimateMicros: estimate })),
+      ),
+    );
+    const admitted = results.filter((r) => r.admitted).map(granted);
+    expect(admitted).toHaveLength(Math.floor(1_000_000 / estimate)); // 14
+    expect(results.filter((r) => !r.admitted)).toEqual(
+      Array.from({ length: 36 }, () => ({
+        admitted: false,
+        reason: 'budget_exceeded',
+        budgetId: 'b-concurrent',
+        limitMicros: 1_000_000,
+        spentMicros: 0,
+        reservedMicros: 980_000,
+      })),
+    );
+    // Each replica read the ledger at most once for the counter, however many admits waited on it.
+    expect(loads.length).toBeGreaterThanOrEqual(1);
+    expect(loads.length).toBeLessThanOrEqual(2);
+
+    // Every call costs its maximum (the estimate): the settled spend stays within the limit.
+    await Promise.all(admitted.map((r, i) => (i % 2 === 0 ? a : b).settle(r, estimate, 10)));
+    const counter = await counterOf(budget);
+    expect(counter).toMatchObject({ spent: '980000', reserved: '0' });
+    expect(await admin.zcard(`${counter.key}:res`)).toBe(0);
+    // The counter expires after its period (+ 1 h grace), not before.
+    const ttlMs = await admin.pttl(counter.key);
+    expect(ttlMs).toBeGreaterThan(Date.parse(budget.periodEnd) - Date.now());
+    expect(ttlMs).toBeLessThanOrEqual(Date.parse(budget.periodEnd) + 3_600_000 - Date.now() + 1_000);
+  });
+
+  it('shares budgets between replicas: one settles, the other sees the spend', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const tenant = hard('b-tenant', 1_000);
+    const key = hard('b-key', 500);
+    const r = granted(await a.admit(request({ budgets: [tenant, key], estimateMicros: 400 })));
+    // All or nothing: the key budget refuses, the tenant budget keeps only the first hold.
+    expect(await b.admit(request({ budgets: [tenant, key], estimateMicros: 200 }))).toMatchObject({
+      admitted: false,
+      budgetId: 'b-key',
+      spentMicros: 0,
+      reservedMicros: 400,
+    });
+    await a.settle(r, 450, 0); // more than estimated
+    // A repeat on another replica (e.g. the stream end and the abort handler both settling) is ignored.
+    expect(await b.settle(r, 450, 0)).toEqual({ thresholdsCrossed: [] });
+    await b.release(r);
+    expect(await b.admit(request({ budgets: [tenant], estimateMicros: 551 }))).toMatchObject({
+      admitted: false,
+      budgetId: 'b-tenant',
+      spentMicros: 450,
+      reservedMicros: 0,
+    });
+    granted(await b.admit(request({ budgets: [tenant], estimateMicros: 550 })));
+  });
+
+  it('refuses past the per-key RPM on any replica, with the time until a slot frees', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const req = request({
+      routeId: uniqueName('route'),
+      limits: { rpmPerKey: 3, tpmPerKey: 0, rpm: 0, tpm: 0 },
+    });
+    granted(await a.admit(req));
+    granted(await b.admit(req));
+    granted(await a.admit(req));
+    const refused = await b.admit(req);
+    expect(refused).toMatchObject({ admitted: false, reason: 'rate_limited', limit: 'rpm', scope: 'key' });
+    // One request per 20 s refills; a few ms passed since the first admit.
+    const retryAfterMs = (refused as { retryAfterMs: number }).retryAfterMs;
+    expect(retryAfterMs).toBeGreaterThan(19_000);
+    expect(retryAfterMs).toBeLessThanOrEqual(20_000);
+    // Another key has its own bucket; the bucket key expires when it would be full again.
+    granted(await b.admit({ ...req, subjectKey: 'key-2' }));
+    const [bucketKey] = await admin.keys(`${prefix}rl:key:*key-1*:rpm`);
+    expect(await admin.pttl(bucketKey)).toBeGreaterThan(50_000);
+  });
+
+  it('shares the route RPM between keys and replicas', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const req = request({ limits: { rpmPerKey: 0, tpmPerKey: 0, rpm: 2, tpm: 0 } });
+    granted(await a.admit(req));
+    granted(await b.admit({ ...req, subjectKey: 'key-2' }));
+    expect(await a.admit({ ...req, subjectKey: 'key-3' })).toMatchObject({
+      reason: 'rate_limited',
+      limit: 'rpm',
+      scope: 'route',
+    });
+  });
+
+  it('corrects the TPM bucket at settle by actual - estimated tokens', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const req = request({ estimatedTokens: 800, limits: { rpmPerKey: 0, tpmPerKey: 1_000, rpm: 0, tpm: 0 } });
+    const r = granted(await a.admit(req));
+    expect(await b.admit(req)).toMatchObject({ reason: 'rate_limited', limit: 'tpm', scope: 'key' });
+    await a.settle(r, 0, 100); // 700 tokens come back
+    const r2 = granted(await b.admit(req));
+    await b.settle(r2, 0, 2_800); // 2000 more than taken: the bucket owes about a minute
+    const refused = await a.admit({ ...req, estimatedTokens: 1 });
+    expect(refused).toMatchObject({ reason: 'rate_limited', limit: 'tpm', scope: 'key' });
+    expect((refused as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(100_000);
+  });
+
+  it('reports each threshold exactly once across replicas and concurrent settles', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const budget = soft('b-soft', 1_000);
+    const reservations = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        (i % 2 === 0 ? a : b).admit(request({ budgets: [budget], estimateMicros: 50 })),
+      ),
+    );
+    // Soft: never refused, even past the limit.
+    expect(reservations.every((r) => r.admitted)).toBe(true);
+    const settled = await Promise.all(
+      reservations.map((r, i) => (i % 2 === 0 ? a : b).settle(granted(r), 50, 0)),
+    );
+    const crossed = settled.flatMap((s) => s.thresholdsCrossed);
+    expect(crossed).toHaveLength(2);
+    expect(crossed).toEqual(
+      expect.arrayContaining([
+        { budgetId: 'b-soft', threshold: 80, spentMicros: 800, limitMicros: 1_000 },
+        { budgetId: 'b-soft', threshold: 100, spentMicros: 1_000, limitMicros: 1_000 },
+      ]),
+    );
+    expect(await counterOf(budget)).toMatchObject({
+      spent: '1500',
+      reserved: '0',
+      t80: '1000',
+      t100: '1000',
+    });
+  });
+
+  it('seeds a missing counter from the SpendLoader once, and again after Redis lost it', async () => {
+    const [a, b] = [await replica(), await replica()];
+    const budget = hard('b-ledger', 1_000);
+    ledger.set('b-ledger', 900);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 === 0 ? a : b).admit(request({ budgets: [budget], estimateMicros: 30 })),
+      ),
+    );
+    expect(results.filter((r) => r.admitted)).toHaveLength(3);
+    expect(loads.length).toBeLessThanOrEqual(2); // at most once per replica
+    expect(await counterOf(budget)).toMatchObject({ spent: '900', reserved: '90' });
+
+    // Redis restarted / evicted the counter: the ledger (which has the settled usage) seeds it again.
+    const { key } = await counterOf(budget);
+    await admin.del(key, `${key}:res`);
+    ledger.set('b-ledger', 990);
+    loads = [];
+    expect(await a.admit(request({ budgets: [budget], estimateMicros: 11 }))).toMatchObject({
+      admitted: false,
+      spentMicros: 990,
+      reservedMicros: 0,
+    });
+    expect(loads).toEqual([`b-ledger@${budget.periodStart}`]);
+  });
+
+  it('lets the hold of a reservation never settled expire, giving the budget back', async () => {
+    const crashed = await replica({ reservationTtlMs: 300 });
+    const survivor = await replica({ reservationTtlMs: 300 });
+    const budget = hard('b-expiry', 100);
+    granted(await crashed.admit(request({ budgets: [budget], estimateMicros: 100 })));
+    expect(await survivor.admit(request({ budgets: [budget], estimateMicros: 1 }))).toMatchObject({
+      admitted: false,
+      reservedMicros: 100,
+    });
+    await sleep(400);
+    const r = granted(await survivor.admit(request({ budgets: [budget], estimateMicros: 100 })));
+    await survivor.settle(r, 100, 0);
+    expect(await counterOf(budget)).toMatchObject({ spent: '100', reserved: '0' });
+  });
+
+  it('loads the scripts again when Redis lost them (NOSCRIPT)', async () => {
+    const a = await replica();
+    const budget = hard('b-noscript', 1_000);
+    granted(await a.admit(request({ budgets: [budget] })));
+    await admin.script('FLUSH');
+    const r = granted(await a.admit(request({ budgets: [budget] })));
+    await admin.script('FLUSH');
+    await a.settle(r, 100, 0);
+    expect(await counterOf(budget)).toMatchObject({ spent: '100', reserved: '100' });
+  });
+
+  it('falls back to a per-replica memory store when Redis is down, counting and warning', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve)); // nothing listens there now
+    const store = await replica({ url: `redis://127.0.0.1:${port}` });
+    const budget = hard('b-down', 250);
+    ledger.set('b-down', 50);
+
+    const startedAt = Date.now();
+    const results: AdmissionResult[] = [];
+    for (let i = 0; i < 4; i++)
+      results.push(await store.admit(request({ budgets: [budget], estimateMicros: 100 })));
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    // Still enforced, per replica, seeded from the ledger: 50 + 2 x 100 fit in 250.
+    expect(results.map((r) => r.admitted)).toEqual([true, true, false, false]);
+    const r = granted(results[0]);
+    expect(r.backend).toBe('memory');
+    expect((await store.settle(r, 150, 0)).thresholdsCrossed.map((c) => c.threshold)).toEqual([80]);
+    expect(await registry.getSingleMetricAsString('ai_admission_store_errors_total')).toContain(
+      'ai_admission_store_errors_total{op="admit",service="ai-routing"} 4',
+    );
+    const warnings = logs.find((l) => String(l.msg).startsWith('admission store:') && l.level === 'warn');
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
+    expect(warnings.length).toBeLessThanOrEqual(2); // throttled, not one per request
+  });
+});
