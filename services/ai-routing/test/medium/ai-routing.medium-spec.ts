@@ -420,6 +420,67 @@ describe('ai-routing service over gRPC (real Postgres, Kafka, Redis, mock provid
     expect(await codeOf(call('deleteBudget', { actor: ownerA, id: budget.id }))).toBe(status.NOT_FOUND);
   });
 
+  it('lets calls through a soft budget and alerts once at 80 % and once at 100 %', async () => {
+    const tenant = randomUUID();
+    const owner = user(tenant);
+    const caller = apiKeyActor(tenant);
+    const p = await provider(owner, 'openai-soft');
+    await route(owner, {
+      model: 'soft',
+      strategy: 'priority',
+      deployments: [
+        {
+          providerId: p.id,
+          model: 'mock-soft',
+          inputPricePerMtok: 0,
+          outputPricePerMtok: 100_000,
+        } as airoutingV1.Deployment,
+      ],
+    });
+    // Each call answers "Mock reply to: hi" = 4 completion tokens = 0.4 USD; the soft limit is 1 USD.
+    const budget = (
+      await call<airoutingV1.CreateBudgetResponse>('createBudget', {
+        actor: owner,
+        scope: 'api_key',
+        apiKeyId: caller.subjectId,
+        period: 'month',
+        limitUsd: 1,
+        hard: false,
+      })
+    ).budget!;
+    for (let i = 0; i < 4; i++) {
+      const events = await chat(caller, {
+        model: 'soft',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }).done;
+      expect(events[0]!.end!.costUsd).toBeCloseTo(0.4, 9);
+    }
+    const alerts = async () =>
+      (
+        await pg.query(
+          "SELECT envelope FROM outbox_events WHERE type = 'budget.threshold_reached' AND envelope->'data'->>'budget_id' = $1",
+          [budget.id],
+        )
+      ).rows.map(
+        (r: { envelope: { data: { threshold: number; hard: boolean; api_key_id: string } } }) =>
+          r.envelope.data,
+      );
+    await waitFor(async () => (await alerts()).length === 2);
+    const sent = await alerts();
+    expect(sent.map((a) => a.threshold).sort((a, b) => a - b)).toEqual([80, 100]);
+    expect(sent[0]).toMatchObject({ hard: false, api_key_id: caller.subjectId });
+    // The key's spend is its own: another key of the tenant is not counted.
+    await chat(apiKeyActor(tenant), {
+      model: 'soft',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    }).done;
+    const listed = await call<airoutingV1.ListBudgetsResponse>('listBudgets', { actor: owner });
+    await waitFor(async () => (await usageRows('tenant_id = $1', [tenant])).length === 5);
+    expect(listed.budgets.find((b) => b.id === budget.id)!.spentUsd).toBeCloseTo(1.6, 6);
+  });
+
   it('answers repeated requests from the cache, also as a stream', async () => {
     const p = await provider(ownerA, 'openai-cache');
     await route(ownerA, {
