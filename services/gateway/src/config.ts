@@ -24,6 +24,14 @@ export const gatewayConfigSchema = baseServiceConfig({ httpPort: 8080, grpcPort:
     .max(5000)
     .default(5000)
     .describe('milliseconds from 0 to 5000 (revocations take effect within this time)'),
+  /** Deadline of one model call through ai-routing (chat completion incl. its whole stream, embeddings). */
+  AI_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(3_600_000)
+    .default(600_000)
+    .describe('milliseconds from 1000 to 3600000 (how long one chat completion or embeddings call may take)'),
   /** Token-bucket limits per plan, for other credentials, and per client address (see rate-limit/). */
   RATE_LIMITS: rateLimitsEnv(),
 });

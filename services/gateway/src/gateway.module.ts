@@ -5,12 +5,22 @@ import { AdminTenantsController } from './controllers/admin-tenants.controller';
 import { ApiKeysController } from './controllers/api-keys.controller';
 import { AuditEventsController } from './controllers/audit-events.controller';
 import { AuthController } from './controllers/auth.controller';
+import { BudgetsController } from './controllers/budgets.controller';
+import { ChatCompletionsController } from './controllers/chat-completions.controller';
+import { EmbeddingsController } from './controllers/embeddings.controller';
 import { JwksController } from './controllers/jwks.controller';
+import { ModelsController } from './controllers/models.controller';
 import { OpenApiController } from './controllers/openapi.controller';
+import { PricesController } from './controllers/prices.controller';
+import { ProvidersController } from './controllers/providers.controller';
+import { RoutesController } from './controllers/routes.controller';
 import { StatusController } from './controllers/status.controller';
 import { UsersController } from './controllers/users.controller';
 import { DownstreamReadiness } from './downstream-readiness';
 import { openApiDocumentProvider } from './openapi';
+import { OpenAiErrorShaping } from './openai/openai-error.hook';
+import { OpenAiRelay } from './openai/openai.relay';
+import { AiRoutingClientRepository } from './repositories/ai-routing-client.repository';
 import { AuthClientRepository } from './repositories/auth-client.repository';
 import { DownstreamRepository } from './repositories/downstream.repository';
 import { rateLimitProviders } from './rate-limit';
@@ -22,6 +32,13 @@ const CONTROLLERS = [
   UsersController,
   AuditEventsController,
   AdminTenantsController,
+  ChatCompletionsController,
+  EmbeddingsController,
+  ModelsController,
+  ProvidersController,
+  RoutesController,
+  BudgetsController,
+  PricesController,
   JwksController,
   StatusController,
   OpenApiController,
@@ -32,6 +49,9 @@ const CONTROLLERS = [
   providers: [
     openApiDocumentProvider(CONTROLLERS),
     AuthClientRepository,
+    AiRoutingClientRepository,
+    OpenAiRelay,
+    OpenAiErrorShaping,
     Authenticator,
     AuthGuard,
     DownstreamRepository,

@@ -74,7 +74,7 @@ export class AdmissionGate {
         httpStatus: 402,
         error: new AiError(
           AiErrorCode.BudgetExceeded,
-          `The ${budget?.period ?? ''}ly ${what} budget ${result.budgetId} of ${microsToUsd(result.limitMicros)} USD ` +
+          `The ${budget ? (budget.period === 'day' ? 'daily ' : 'monthly ') : ''}${what} budget ${result.budgetId} of ${microsToUsd(result.limitMicros)} USD ` +
             `is exhausted (spent ${microsToUsd(result.spentMicros)} USD, ${microsToUsd(result.reservedMicros)} USD held by calls in flight). ` +
             'Raise the budget or wait for the next period.',
           {
