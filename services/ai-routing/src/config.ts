@@ -27,7 +27,7 @@ export const aiRoutingConfigSchema = baseServiceConfig({ httpPort: 8082, grpcPor
   /** How long a replica reuses a resolved route, provider or budget list (other replicas' writes show within it). */
   ROUTE_CACHE_TTL_MS: ms(2000, 60_000, 'how long route, provider and budget lookups are cached'),
   /** Group-commit window of the usage ledger: usage rows and their events are written in batches. */
-  USAGE_FLUSH_MS: ms(10, 1000, 'how long usage records wait to be written together'),
+  USAGE_FLUSH_MS: ms(100, 5000, 'how long usage records wait to be written together'),
   /** Timeout of one upstream attempt when the deployment sets none. */
   UPSTREAM_TIMEOUT_MS: z.coerce
     .number()

@@ -33,14 +33,24 @@ export function rpc<Req, Res>(
   });
 }
 
+/** The abort reason of a cancelled call: one shared object (no DOMException and stack per call). */
+const CANCELLED_REASON = Object.freeze({ name: 'Cancelled', message: 'the caller cancelled the call' });
+
 /** A unary call that is cancelled (client gone, deadline) through an AbortSignal. */
 export function cancellableRpc<Req, Res>(
   fn: (request: Req, signal: AbortSignal) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const controller = new AbortController();
-    call.on('cancelled', () => controller.abort());
-    return rpc<Req, Res>((request) => fn(request, controller.signal))(call, callback);
+    let finished = false;
+    call.on('cancelled', () => {
+      if (!finished) controller.abort(CANCELLED_REASON);
+    });
+    return rpc<Req, Res>((request) =>
+      fn(request, controller.signal).finally(() => {
+        finished = true;
+      }),
+    )(call, callback);
   };
 }
 
@@ -67,10 +77,13 @@ export function chatStream(
 > {
   return (call: ChatCall) => {
     const controller = new AbortController();
-    const cancelled = new AiError(AiErrorCode.Cancelled, 'The client cancelled the request.');
-    call.on('cancelled', () => controller.abort());
+    let finished = false;
+    const cancelled = () => new AiError(AiErrorCode.Cancelled, 'The client cancelled the request.');
+    call.on('cancelled', () => {
+      if (!finished) controller.abort(CANCELLED_REASON);
+    });
     const write = (message: airoutingV1.CreateChatCompletionResponse): Promise<void> => {
-      if (controller.signal.aborted) return Promise.reject(cancelled);
+      if (controller.signal.aborted) return Promise.reject(cancelled());
       if (call.write(message)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const onDrain = () => {
@@ -79,7 +92,7 @@ export function chatStream(
         };
         const onAbort = () => {
           call.off('drain', onDrain);
-          reject(cancelled);
+          reject(cancelled());
         };
         call.once('drain', onDrain);
         controller.signal.addEventListener('abort', onAbort, { once: true });
@@ -93,8 +106,12 @@ export function chatStream(
       end: (usage) => void call.write({ chunk: Buffer.alloc(0), end: toCallUsage(usage) }),
     };
     fn(call.request, sink, controller.signal).then(
-      () => call.end(),
+      () => {
+        finished = true;
+        call.end();
+      },
       (err: unknown) => {
+        finished = true;
         if (controller.signal.aborted) return; // nobody is listening any more
         call.emit('error', translate(err));
       },

@@ -69,7 +69,7 @@ const MAX_PENDING = 100_000;
 /**
  * The usage ledger with group commit: each call's row and its events (`usage.recorded`, budget
  * alerts) go into ONE transaction with the outbox, so a ledger row never exists without its event
- * nor the reverse. Rows are batched for USAGE_FLUSH_MS (default 10 ms) so the hot path does not
+ * nor the reverse. Rows are batched for USAGE_FLUSH_MS (default 100 ms) so the hot path does not
  * wait for a commit per call; a failed batch is retried with backoff, and shutdown flushes what is
  * pending. The window between a call's end and its commit (milliseconds) is the only time a
  * process crash can lose a record (documented in docs/ai-routing.md).

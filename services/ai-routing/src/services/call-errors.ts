@@ -31,6 +31,9 @@ export function toCallFailure(err: unknown): CallFailure {
   if (err instanceof AllDeploymentsFailedError)
     return fromUpstream(err.lastError, err.retryAfterMs, err.attempts.length);
   if (err instanceof UpstreamError) return fromUpstream(err, err.retryAfterMs, 1);
+  const name = (err as { name?: unknown } | null)?.name;
+  if (name === 'Cancelled' || name === 'AbortError')
+    return failure(new AiError(AiErrorCode.Cancelled, 'The client cancelled the request.'), 'cancelled');
   throw err;
 }
 

@@ -23,4 +23,23 @@ describe('CredentialCache', () => {
     for (const k of ['a', 'b', 'c']) await cache.getOrLoad(k, async () => 1);
     expect(cache.size).toBe(2);
   });
+
+  it('shares one load between concurrent misses of the same credential (no stampede at expiry)', async () => {
+    const cache = new CredentialCache<string>(5_000);
+    let release!: (v: string) => void;
+    const load = jest.fn(() => new Promise<string>((resolve) => (release = resolve)));
+    const all = Promise.all(Array.from({ length: 50 }, () => cache.getOrLoad('bm_hot', load)));
+    release('actor-hot');
+    expect(await all).toEqual(Array(50).fill('actor-hot'));
+    expect(load).toHaveBeenCalledTimes(1);
+    // A failed shared load fails every waiter and is not remembered.
+    const failing = jest.fn(async () => Promise.reject(new Error('auth down')));
+    const results = await Promise.allSettled([
+      cache.getOrLoad('bm_x', failing),
+      cache.getOrLoad('bm_x', failing),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(failing).toHaveBeenCalledTimes(1);
+    await expect(cache.getOrLoad('bm_x', async () => 'later')).resolves.toBe('later');
+  });
 });

@@ -24,7 +24,11 @@ export function noResponse(): ProblemException {
   return new ProblemException(problem(502, 'The routing service ended the call without a response.'));
 }
 
-/** Reads a non-streaming call to its end (one event carrying start, chunk and end). */
+/**
+ * Reads a non-streaming call: one event carrying start, chunk and end. The answer is complete as
+ * soon as an event brings `end` (usage) after the body, so the client does not wait for
+ * ai-routing's bookkeeping after it (budget settle, cache store) that precedes the call's end.
+ */
 export function collectChatEvents(source: ChatEventSource): Promise<CollectedChat> {
   return new Promise((resolve, reject) => {
     let start: airoutingV1.RoutingInfo | undefined;
@@ -34,6 +38,7 @@ export function collectChatEvents(source: ChatEventSource): Promise<CollectedCha
       start ??= event.start;
       if (event.chunk.length > 0) chunks.push(event.chunk);
       end = event.end ?? end;
+      if (event.end && chunks.length > 0) resolve({ start, body: Buffer.concat(chunks), end });
     });
     source.on('error', reject);
     source.on('end', () =>

@@ -13,6 +13,9 @@ export interface SseSink {
   write(chunk: Buffer): boolean;
   end(): unknown;
   once(event: 'drain' | 'close', listener: () => void): unknown;
+  /** Node streams: buffer writes until `uncork` (events arriving together leave in one packet). */
+  cork?(): void;
+  uncork?(): void;
   removeListener(event: 'drain' | 'close', listener: () => void): unknown;
 }
 
@@ -42,6 +45,8 @@ export function sseEvent(payload: Buffer | string): Buffer {
  * one `data: {"error": …}` event when the stream fails after it started.
  */
 export class SseWriter {
+  private corked = false;
+
   constructor(private readonly sink: SseSink) {}
 
   /** True once the status line and headers are written. */
@@ -63,6 +68,16 @@ export class SseWriter {
   /** Writes one event; false when the socket buffer is full and the caller should wait for `drain`. */
   data(payload: Buffer | string): boolean {
     if (this.closed) return true;
+    // Events that arrive in the same tick (an upstream packet holds several) go out in one write
+    // instead of one syscall and packet each.
+    if (!this.corked && this.sink.cork && this.sink.uncork) {
+      this.corked = true;
+      this.sink.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.sink.uncork?.();
+      });
+    }
     return this.sink.write(sseEvent(payload));
   }
 

@@ -162,9 +162,10 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
     const completion = result.value;
     const tokens = completionTokens(body, completion);
     const cost = costMicros(tokens, result.deployment);
-    const thresholds = await this.gate.settle(admitted, cost, tokens.promptTokens + tokens.completionTokens);
     const json = JSON.stringify(completion);
+    // The client gets its answer first; settling the budget and recording usage follow.
     sink.complete(routingInfo(callable, result.deployment, cacheState), json, usageInfo(tokens, cost));
+    const thresholds = await this.gate.settle(admitted, cost, tokens.promptTokens + tokens.completionTokens);
     void this.accounting.record(ctx, {
       ...base(callable, false),
       deployment: result.deployment,
@@ -259,8 +260,8 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
     }
     const tokens = streamTokens(body, chunks, reported);
     const cost = costMicros(tokens, deployment);
-    const thresholds = await this.gate.settle(admitted, cost, tokens.promptTokens + tokens.completionTokens);
     sink.end(usageInfo(tokens, cost));
+    const thresholds = await this.gate.settle(admitted, cost, tokens.promptTokens + tokens.completionTokens);
     void this.accounting.record(ctx, {
       ...base(callable, true),
       deployment,
