@@ -327,6 +327,89 @@ describe('ai-routing service over gRPC (real Postgres, Kafka, Redis, mock provid
     expect((await usageRows('route = $1', ['gpt-fallback']))[0]).toMatchObject({ status: 'ok' });
   });
 
+  it('speaks Anthropic and Azure OpenAI upstream, in the OpenAI shape for the caller (tools and streams)', async () => {
+    const anthropic = (
+      await call<airoutingV1.CreateProviderResponse>('createProvider', {
+        actor: ownerA,
+        name: 'anthropic-a',
+        type: 'anthropic',
+        baseUrl: mock.anthropicBaseUrl,
+        apiKey: 'sk-mock-secret-123',
+      })
+    ).provider!;
+    const azure = (
+      await call<airoutingV1.CreateProviderResponse>('createProvider', {
+        actor: ownerA,
+        name: 'azure-a',
+        type: 'azure-openai',
+        baseUrl: mock.azureBaseUrl,
+        apiKey: 'sk-mock-secret-123',
+        apiVersion: '2024-10-21',
+      })
+    ).provider!;
+    await route(ownerA, {
+      model: 'claude',
+      strategy: 'priority',
+      deployments: [{ providerId: anthropic.id, model: 'claude-mock' } as airoutingV1.Deployment],
+    });
+    await route(ownerA, {
+      model: 'azure-gpt',
+      strategy: 'priority',
+      deployments: [{ providerId: azure.id, model: 'my-deployment' } as airoutingV1.Deployment],
+    });
+
+    const tools = [
+      {
+        type: 'function',
+        function: {
+          name: 'get_weather',
+          parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        },
+      },
+    ];
+    const toolCall = await chat(callerA, {
+      model: 'claude',
+      tools,
+      messages: [{ role: 'user', content: 'weather in Paris?' }],
+    }).done;
+    const message = JSON.parse(toolCall[0]!.chunk.toString('utf8')).choices[0];
+    expect(message.finish_reason).toBe('tool_calls');
+    expect(message.message.tool_calls[0].function.name).toBe('get_weather');
+    expect(mock.requests.at(-1)).toMatchObject({ provider: 'anthropic', path: '/v1/messages' });
+    expect(mock.requests.at(-1)!.headers['x-api-key']).toBe('sk-mock-secret-123');
+
+    const streamed = await chat(callerA, {
+      model: 'claude',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'hello claude' }],
+    }).done;
+    const chunks = chunksOf(streamed);
+    expect(
+      chunks
+        .map((c) => (c.choices as Array<{ delta: { content?: string } }>)[0]?.delta?.content ?? '')
+        .join(''),
+    ).toBe('Mock reply to: hello claude');
+    expect(chunks.at(-1)!.usage).toMatchObject({
+      prompt_tokens: expect.any(Number),
+      completion_tokens: expect.any(Number),
+    });
+
+    const viaAzure = await chat(callerA, {
+      model: 'azure-gpt',
+      messages: [{ role: 'user', content: 'hi azure' }],
+    }).done;
+    expect(JSON.parse(viaAzure[0]!.chunk.toString('utf8')).choices[0].message.content).toBe(
+      'Mock reply to: hi azure',
+    );
+    expect(mock.requests.at(-1)).toMatchObject({
+      provider: 'azure-openai',
+      path: '/openai/deployments/my-deployment/chat/completions',
+      query: { 'api-version': '2024-10-21' },
+    });
+    expect(mock.requests.at(-1)!.headers['api-key']).toBe('sk-mock-secret-123');
+  });
+
   it('least-latency sends traffic to the faster deployment once both were measured', async () => {
     const p = await provider(ownerA, 'openai-latency');
     await route(ownerA, {
