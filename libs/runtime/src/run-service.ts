@@ -53,7 +53,12 @@ export async function runService<C extends BaseServiceConfig>(
   }
   switch (command) {
     case 'migrate': {
-      const applied = await host.migrate();
+      const applied = await host.migrate().catch((err: unknown) => {
+        console.error(
+          `${definition.name}: migrate failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        return process.exit(/DATABASE_URL|DATA_DIR/.test(String(err)) ? 78 : 1);
+      });
       host.logger.info(
         { applied },
         applied.length ? `applied ${applied.length} migration(s)` : 'database is up to date',
