@@ -54,9 +54,7 @@ export async function runService<C extends BaseServiceConfig>(
   switch (command) {
     case 'migrate': {
       const applied = await host.migrate().catch((err: unknown) => {
-        console.error(
-          `${definition.name}: migrate failed: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        console.error(`migrate failed: ${err instanceof Error ? err.message : String(err)}`);
         return process.exit(/DATABASE_URL|DATA_DIR/.test(String(err)) ? 78 : 1);
       });
       host.logger.info(
