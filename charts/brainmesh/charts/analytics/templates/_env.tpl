@@ -1,0 +1,5 @@
+{{- define "analytics.env" -}}
+{{- end -}}
+
+{{- define "analytics.secretEnv" -}}
+{{- end -}}
