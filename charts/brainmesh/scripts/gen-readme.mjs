@@ -18,8 +18,19 @@ const END = '<!-- values:end -->';
 function typeOf(node, meta) {
   if (meta.type) return meta.type;
   const schemaType = meta.schema?.type;
-  const t = Array.isArray(schemaType) ? schemaType.filter((x) => x !== 'null') : schemaType ? [schemaType] : [];
-  const names = { integer: 'int', number: 'float', boolean: 'bool', string: 'string', object: 'object', array: 'list' };
+  const t = Array.isArray(schemaType)
+    ? schemaType.filter((x) => x !== 'null')
+    : schemaType
+      ? [schemaType]
+      : [];
+  const names = {
+    integer: 'int',
+    number: 'float',
+    boolean: 'bool',
+    string: 'string',
+    object: 'object',
+    array: 'list',
+  };
   if (t.length) return t.map((x) => names[x] ?? x).join(' or ');
   if (node.kind === 'map') return 'object';
   if (node.kind === 'seq') return 'list';
@@ -39,7 +50,9 @@ function rows(node, prefix, out) {
     const documentedChildren = hasDocumentedDescendant(e.value);
     if (e.meta.description !== undefined && !documentedChildren) {
       const def = e.meta.default ?? JSON.stringify(toPlain(e.value));
-      out.push(`| ${cell(key)} | ${cell(typeOf(e.value, e.meta))} | \`${cell(def)}\` | ${cell(e.meta.description)} |`);
+      out.push(
+        `| ${cell(key)} | ${cell(typeOf(e.value, e.meta))} | \`${cell(def)}\` | ${cell(e.meta.description)} |`,
+      );
     }
     if (documentedChildren) rows(e.value, key, out);
   }
@@ -55,7 +68,14 @@ export function render() {
   for (const e of root.entries) {
     const list = rows({ kind: 'map', entries: [e] }, '', []);
     if (!list.length) continue;
-    parts.push('', `### ${e.key}`, '', '| Key | Type | Default | Description |', '|-----|------|---------|-------------|', ...list);
+    parts.push(
+      '',
+      `### ${e.key}`,
+      '',
+      '| Key | Type | Default | Description |',
+      '|-----|------|---------|-------------|',
+      ...list,
+    );
   }
   parts.push('', END);
   return parts.join('\n');

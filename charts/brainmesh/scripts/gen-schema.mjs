@@ -131,8 +131,14 @@ function schemaOf(node, key, meta = {}) {
 
 function serviceSchema(sectionEntry) {
   const s = schemaOf(sectionEntry.value, sectionEntry.key, sectionEntry.meta);
-  s.properties.global = { type: 'object', description: 'Values shared with the umbrella chart (see its `global`)' };
-  s.properties.common = { type: 'object', description: 'Values of the library chart when built standalone (unused)' };
+  s.properties.global = {
+    type: 'object',
+    description: 'Values shared with the umbrella chart (see its `global`)',
+  };
+  s.properties.common = {
+    type: 'object',
+    description: 'Values of the library chart when built standalone (unused)',
+  };
   return s;
 }
 
