@@ -2,6 +2,9 @@
 //   1. install and build when needed                   4. real infra up (Postgres, Kafka, Redis)
 //   2. format check, lint and typecheck (Nx, cached)    5. medium tests (real infra)
 //   3. unit tests (*.spec.ts)                           6. end-to-end tests (over the wire)
+//   7. deploy toolchain (helm, kubeconform, etcd, kube-apiserver, kwok, Terraform providers, linters;
+//      built once and cached by version under ~/.cache/brainmesh) and the deploy tests (Dockerfile,
+//      workflows, chart, Terraform and Argo CD against a local kube-apiserver)
 // Infrastructure this run started is stopped at the end (BRAINMESH_KEEP_INFRA=1 keeps it).
 // Exits non-zero on any failure; prints "tests: N passed, N failed" last.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -88,6 +91,19 @@ if (infraOk) {
       return true;
     });
   }
+}
+
+const toolchainOk = await step('deploy toolchain (cached by version; a cold build takes ~10 min)', () =>
+  [
+    ['tools/deploy/toolchain.mjs', 'ensure'],
+    ['tools/deploy/dockerfile-lint.mjs', '--ensure'],
+    ['tools/deploy/actionlint.mjs', '--ensure'],
+  ].every((args) => run(process.execPath, args) === 0),
+);
+if (toolchainOk) {
+  await step('deploy tests (image, workflows, chart, Terraform, Argo CD on a local kube-apiserver)', () =>
+    jest('deploy', {}),
+  );
 }
 
 say('── timings');
