@@ -77,6 +77,44 @@ export class CallAccounting {
     ]);
   }
 
+  /** A call refused by admission (budget or rate limit): nothing was spent. */
+  refused(
+    ctx: CallContext,
+    base: Pick<CallOutcome, 'kind' | 'route' | 'stream'>,
+    refusal: { errorClass: string; httpStatus: number },
+  ): Promise<void> {
+    return this.record(ctx, {
+      ...base,
+      tokens: { promptTokens: 0, completionTokens: 0, estimated: false },
+      costMicros: 0,
+      ttftMs: null,
+      status: 'refused',
+      errorClass: refusal.errorClass,
+      httpStatus: refusal.httpStatus,
+      cacheHit: false,
+      attempts: 0,
+    });
+  }
+
+  /** A call answered from the response cache: the original token counts, no cost. */
+  cacheHit(
+    ctx: CallContext,
+    base: Pick<CallOutcome, 'kind' | 'route' | 'stream'>,
+    tokens: CallTokens,
+  ): Promise<void> {
+    return this.record(ctx, {
+      ...base,
+      tokens,
+      costMicros: 0,
+      ttftMs: elapsedMs(ctx),
+      status: 'cache_hit',
+      errorClass: null,
+      httpStatus: 200,
+      cacheHit: true,
+      attempts: 0,
+    });
+  }
+
   record(ctx: CallContext, outcome: CallOutcome): Promise<void> {
     const latencyMs = elapsedMs(ctx);
     const id = this.clock.newId();

@@ -1,29 +1,25 @@
+import { API_KEY_SCOPES, TENANT_ROLES } from '@brainmesh/access-control';
 import { z } from '@brainmesh/config';
 import type { authV1 } from '@brainmesh/contracts';
 
 /** Request bodies of the auth and admin routes (snake_case on the wire, like OpenAI's API). */
+
 const email = z.email().max(320);
 const password = z.string().min(1).max(1024);
 
 export const LoginBody = z.strictObject({ email, password, tenant: z.string().min(1).max(64).optional() });
 export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(512) });
 
-export const API_KEY_SCOPES = [
-  'chat',
-  'embeddings',
-  'knowledge:read',
-  'knowledge:write',
-  'workflows:run',
-  'admin',
-  '*',
-] as const;
+/** The scopes an API key may carry: the permission matrix's own list (one place for every service). */
+export { API_KEY_SCOPES };
 export const CreateApiKeyBody = z.strictObject({
   name: z.string().trim().min(1).max(100),
   scopes: z.array(z.enum(API_KEY_SCOPES)).min(1),
   expires_at: z.iso.datetime({ offset: true }).optional(),
 });
 
-export const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
+/** Roles a tenant user can have (operators are not tenant users). */
+export const ROLES = TENANT_ROLES;
 export const CreateUserBody = z.strictObject({ email, password, role: z.enum(ROLES) });
 export const UpdateUserBody = z.strictObject({ role: z.enum(ROLES) });
 

@@ -110,17 +110,7 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
     );
     const admitted = await this.gate.admit(ctx, callable.route, estimate, promptUpper + maxOut);
     if (isRefusal(admitted)) {
-      void this.accounting.record(ctx, {
-        ...base(callable, stream),
-        tokens: zeroTokens,
-        costMicros: 0,
-        ttftMs: null,
-        status: 'refused',
-        errorClass: admitted.errorClass,
-        httpStatus: admitted.httpStatus,
-        cacheHit: false,
-        attempts: 0,
-      });
+      void this.accounting.refused(ctx, base(callable, stream), admitted);
       throw admitted.error;
     }
     const cacheState: RoutingInfo['cache'] = key ? 'miss' : 'bypass';
@@ -342,17 +332,7 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
     } else {
       sink.complete(info, cached, usage);
     }
-    void this.accounting.record(ctx, {
-      ...base(callable, stream),
-      tokens,
-      costMicros: 0,
-      ttftMs: elapsedMs(ctx),
-      status: 'cache_hit',
-      errorClass: null,
-      httpStatus: 200,
-      cacheHit: true,
-      attempts: 0,
-    });
+    void this.accounting.cacheHit(ctx, base(callable, stream), tokens);
   }
 }
 

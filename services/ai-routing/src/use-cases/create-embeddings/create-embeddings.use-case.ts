@@ -74,17 +74,7 @@ export class CreateEmbeddingsUseCase {
           completionTokens: 0,
           estimated: false,
         };
-        void this.accounting.record(ctx, {
-          ...base,
-          tokens,
-          costMicros: 0,
-          ttftMs: elapsedMs(ctx),
-          status: 'cache_hit',
-          errorClass: null,
-          httpStatus: 200,
-          cacheHit: true,
-          attempts: 0,
-        });
+        void this.accounting.cacheHit(ctx, base, tokens);
         return {
           routing: { route: callable.route.model, deployment: '', cache: 'hit', upstreamModel: parsed.model },
           body: cached,
@@ -106,17 +96,7 @@ export class CreateEmbeddingsUseCase {
     );
     const admitted = await this.gate.admit(ctx, callable.route, estimate, promptUpper);
     if (isRefusal(admitted)) {
-      void this.accounting.record(ctx, {
-        ...base,
-        tokens: { promptTokens: 0, completionTokens: 0, estimated: false },
-        costMicros: 0,
-        ttftMs: null,
-        status: 'refused',
-        errorClass: admitted.errorClass,
-        httpStatus: admitted.httpStatus,
-        cacheHit: false,
-        attempts: 0,
-      });
+      void this.accounting.refused(ctx, base, admitted);
       throw admitted.error;
     }
     let result;
