@@ -96,7 +96,10 @@ export class AiRoutingGrpcHandler implements GrpcHandler {
     listBudgets: rpc(async (req) => ({
       budgets: (await this.listBudgetsUc.execute(req)).map((b) => toBudget(b.budget, b)),
     })),
-    createBudget: rpc(async (req) => ({ budget: toBudget(await this.createBudgetUc.execute(req)) })),
+    createBudget: rpc(async (req) => {
+      const created = await this.createBudgetUc.execute(req);
+      return { budget: toBudget(created.budget, created) };
+    }),
     updateBudget: rpc(async (req) => {
       const updated = await this.updateBudgetUc.execute(req);
       return { budget: toBudget(updated.budget, updated) };

@@ -531,6 +531,8 @@ describe('ai-routing service over gRPC (real Postgres, Kafka, Redis, mock provid
         hard: false,
       })
     ).budget!;
+    expect(budget.periodStart).toMatch(/^\d{4}-\d{2}-01T00:00:00\.000Z$/);
+    expect(budget.spentUsd).toBe(0);
     for (let i = 0; i < 4; i++) {
       const events = await chat(caller, {
         model: 'soft',

@@ -4,8 +4,10 @@ import { usdToMicros } from '../../domain/budget-period';
 import { budgetPeriod, budgetScope, limitUsd } from '../../domain/budget-rules';
 import { actor, optionalString, requirePermission, type CommandInput } from '../../domain/commands';
 import type { BudgetEntity } from '../../entities/budget.entity';
+import type { BudgetWithSpend } from '../list-budgets/list-budgets.use-case';
 import { BudgetRepository } from '../../repositories/budget.repository';
 import { ClockRepository } from '../../repositories/clock.repository';
+import { BudgetSpend } from '../../services/budget-spend';
 import { ConfigCache } from '../../services/config-cache';
 
 export const CreateBudgetCommand = z
@@ -32,9 +34,10 @@ export class CreateBudgetUseCase {
     private readonly budgets: BudgetRepository,
     private readonly clock: ClockRepository,
     private readonly cache: ConfigCache,
+    private readonly spend: BudgetSpend,
   ) {}
 
-  async execute(input: CreateBudgetCommand): Promise<BudgetEntity> {
+  async execute(input: CreateBudgetCommand): Promise<BudgetWithSpend> {
     const command = CreateBudgetCommand.parse(input);
     requirePermission(command.actor, 'ai_config:write', command.actor.tenantId);
     const now = this.clock.now();
@@ -51,6 +54,7 @@ export class CreateBudgetUseCase {
     };
     await this.budgets.insert(budget);
     this.cache.clear();
-    return budget;
+    // A new budget counts from the start of its current period: calls already made in it count.
+    return { budget, ...(await this.spend.current(budget, now)) };
   }
 }
