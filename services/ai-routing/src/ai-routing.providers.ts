@@ -2,7 +2,13 @@ import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@
 import type { Logger } from '@brainmesh/logging';
 import { LOGGER, METRICS_REGISTRY, SERVICE_CONFIG } from '@brainmesh/runtime';
 import type { Registry } from '@brainmesh/telemetry';
-import { AdmissionStore, MemoryAdmissionStore, RedisAdmissionStore, type SpendLoader } from './admission';
+import {
+  AdmissionStore,
+  MemoryAdmissionStore,
+  RedisAdmissionStore,
+  type LeaseThresholdCrossing,
+  type SpendLoader,
+} from './admission';
 import { MemoryResponseCacheStore, RedisResponseCacheStore, ResponseCacheStore } from './cache';
 import type { AiRoutingConfig } from './config';
 import { BudgetRepository } from './repositories/budget.repository';
@@ -10,6 +16,7 @@ import { RedisConnection } from './repositories/redis-connection.repository';
 import { UsageLedgerRepository } from './repositories/usage-ledger.repository';
 import { DeploymentHealth } from './routing';
 import { BudgetSpend } from './services/budget-spend';
+import { CallAccounting } from './services/call-accounting';
 
 /** Token of the shared Redis connection (undefined without REDIS_URL: the embedded mode). */
 export const REDIS_CONNECTION = Symbol('REDIS_CONNECTION');
@@ -32,11 +39,21 @@ export const aiRoutingStoreProviders: Provider[] = [
   },
   {
     provide: AdmissionStore,
-    inject: [REDIS_CONNECTION, BudgetRepository, BudgetSpend, LOGGER, METRICS_REGISTRY],
+    inject: [
+      REDIS_CONNECTION,
+      BudgetRepository,
+      BudgetSpend,
+      CallAccounting,
+      SERVICE_CONFIG,
+      LOGGER,
+      METRICS_REGISTRY,
+    ],
     useFactory: (
       connection: RedisConnection | undefined,
       budgets: BudgetRepository,
       spend: BudgetSpend,
+      accounting: CallAccounting,
+      config: AiRoutingConfig,
       logger: Logger,
       registry: Registry,
     ) => {
@@ -45,8 +62,22 @@ export const aiRoutingStoreProviders: Provider[] = [
         if (!budget) return 0;
         return (await spend.since(budget, new Date(periodStart))).spentMicros;
       };
+      // Alerts found by a lease's report go out as events of their own.
+      const onThresholds = (crossings: LeaseThresholdCrossing[]) =>
+        void Promise.all(
+          crossings.map(async (c) => {
+            const budget = await budgets.findForSpendSeed(c.budgetId);
+            if (budget) await accounting.budgetAlerts(c.tenantId, [{ ...c, budget }]);
+          }),
+        ).catch((err: unknown) =>
+          logger.error({ err, budgets: crossings.map((c) => c.budgetId) }, 'budget alert lost'),
+        );
+      const leases = config.BUDGET_LEASE_SYNC_MS > 0 && {
+        syncIntervalMs: config.BUDGET_LEASE_SYNC_MS,
+        onThresholds,
+      };
       return connection
-        ? new RedisAdmissionStore({ connection, loadSpend, logger, registry })
+        ? new RedisAdmissionStore({ connection, loadSpend, logger, registry, leases })
         : new MemoryAdmissionStore({ loadSpend });
     },
   },

@@ -28,6 +28,11 @@ export const aiRoutingConfigSchema = baseServiceConfig({ httpPort: 8082, grpcPor
   ROUTE_CACHE_TTL_MS: ms(2000, 60_000, 'how long route, provider and budget lookups are cached'),
   /** Group-commit window of the usage ledger: usage rows and their events are written in batches. */
   USAGE_FLUSH_MS: ms(100, 5000, 'how long usage records wait to be written together'),
+  /**
+   * How often a replica reports the spend it admitted inside its budget leases and resizes them
+   * (Redis only). 0 = no leases: every call is admitted and settled in Redis (two round trips).
+   */
+  BUDGET_LEASE_SYNC_MS: ms(100, 10_000, 'how often budget leases report spend to Redis; 0 = no leases'),
   /** Timeout of one upstream attempt when the deployment sets none. */
   UPSTREAM_TIMEOUT_MS: z.coerce
     .number()

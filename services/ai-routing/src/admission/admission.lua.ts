@@ -43,6 +43,35 @@ local function setBucket(key, cap, tokens)
     redis.call('DEL', key)
   end
 end
+
+-- Drops the expired holds of a budget (their micros leave 'reserved'); an empty set heals 'reserved'.
+local function sweep(counter, holds)
+  local expired = redis.call('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, 1000)
+  for _, member in ipairs(expired) do
+    redis.call('ZREM', holds, member)
+    local micros = string.match(member, '|(%d+)$')
+    if micros and micros ~= '0' then redis.call('HINCRBY', counter, 'reserved', '-' .. micros) end
+  end
+  if redis.call('ZCARD', holds) == 0 and redis.call('HGET', counter, 'reserved') ~= '0' then
+    redis.call('HSET', counter, 'reserved', '0')
+  end
+end
+
+-- Appends (tag, '80'|'100', spent) to out for each alert threshold the spend reached first.
+local function thresholds(counter, limitS, tag, out)
+  local limit = tonumber(limitS)
+  if limit <= 0 then return end
+  local v = redis.call('HMGET', counter, 'spent', 't80', 't100')
+  local spent = tonumber(v[1]) or 0
+  if spent * 5 >= limit * 4 and not (v[2] and tonumber(v[2]) >= limit) then
+    redis.call('HSET', counter, 't80', limitS)
+    out[#out + 1] = tag; out[#out + 1] = '80'; out[#out + 1] = v[1]
+  end
+  if spent >= limit and not (v[3] and tonumber(v[3]) >= limit) then
+    redis.call('HSET', counter, 't100', limitS)
+    out[#out + 1] = tag; out[#out + 1] = '100'; out[#out + 1] = v[1]
+  end
+end
 `;
 
 /**
@@ -67,15 +96,7 @@ if #missing > 1 then return missing end
 
 for i = 1, nb do
   local counter, holds = KEYS[2 * i - 1], KEYS[2 * i]
-  local expired = redis.call('ZRANGEBYSCORE', holds, '-inf', now, 'LIMIT', 0, 1000)
-  for _, member in ipairs(expired) do
-    redis.call('ZREM', holds, member)
-    local micros = string.match(member, '|(%d+)$')
-    if micros and micros ~= '0' then redis.call('HINCRBY', counter, 'reserved', '-' .. micros) end
-  end
-  if redis.call('ZCARD', holds) == 0 and redis.call('HGET', counter, 'reserved') ~= '0' then
-    redis.call('HSET', counter, 'reserved', '0')
-  end
+  sweep(counter, holds)
   local base = 4 + (i - 1) * 3
   if ARGV[base + 1] == '1' then
     local v = redis.call('HMGET', counter, 'spent', 'reserved')
@@ -153,20 +174,7 @@ for i = 1, nb do
       end
     end
     if actual ~= '0' then redis.call('HINCRBY', counter, 'spent', actual) end
-    local limitS = ARGV[6 + i]
-    local limit = tonumber(limitS)
-    if report and limit > 0 then
-      local v = redis.call('HMGET', counter, 'spent', 't80', 't100')
-      local spent = tonumber(v[1]) or 0
-      if spent * 5 >= limit * 4 and not (v[2] and tonumber(v[2]) >= limit) then
-        redis.call('HSET', counter, 't80', limitS)
-        out[#out + 1] = tostring(i); out[#out + 1] = '80'; out[#out + 1] = v[1]
-      end
-      if spent >= limit and not (v[3] and tonumber(v[3]) >= limit) then
-        redis.call('HSET', counter, 't100', limitS)
-        out[#out + 1] = tostring(i); out[#out + 1] = '100'; out[#out + 1] = v[1]
-      end
-    end
+    if report then thresholds(counter, ARGV[6 + i], tostring(i), out) end
   end
 end
 local tb = 6 + nb
@@ -194,4 +202,54 @@ redis.call('HSET', KEYS[1], 'spent', ARGV[1], 'reserved', '0')
 redis.call('PEXPIREAT', KEYS[1], math.max(tonumber(ARGV[2]), now + 60000))
 redis.call('DEL', KEYS[2])
 return 1
+`);
+
+/**
+ * One budget lease step (see budget-leases.ts): drops the replica's previous hold on the budget,
+ * adds the spend it settled locally since its last report, reports the alert thresholds that spend
+ * crossed, and holds a new amount for the calls it will admit locally.
+ * KEYS: counter, holds.
+ * ARGV: previous holds member ('' = none), previous amount, consumed micros, wanted micros, minimum
+ *   micros, hard (0|1), limit micros, drop-at ms, lease id, lease ttl ms, kept micros.
+ * Granted: soft budgets get `wanted`; hard ones get `wanted` capped at half the free room (so other
+ * replicas keep some), but never less than `minimum`; when even `minimum` does not fit, only `kept`
+ * (what calls in flight already hold) and the answer is 'short'.
+ * Returns {'init'} when the counter is missing (nothing done; seed it and call again), else
+ * {'ok'|'short', granted, spent, reserved (this grant included), then '0', '80'|'100', spent per
+ *   threshold crossed}.
+ */
+export const LEASE_SCRIPT = script(`${PRELUDE}
+local counter, holds = KEYS[1], KEYS[2]
+if redis.call('EXISTS', counter) == 0 then return {'init'} end
+sweep(counter, holds)
+local previous, previousAmount, consumed = ARGV[1], ARGV[2], ARGV[3]
+if previous ~= '' and redis.call('ZREM', holds, previous) == 1 and previousAmount ~= '0' then
+  if redis.call('HINCRBY', counter, 'reserved', '-' .. previousAmount) < 0 then
+    redis.call('HSET', counter, 'reserved', '0')
+  end
+end
+if consumed ~= '0' then redis.call('HINCRBY', counter, 'spent', consumed) end
+local crossed = {}
+thresholds(counter, ARGV[7], '0', crossed)
+local wanted, minimum, kept = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[11])
+local v = redis.call('HMGET', counter, 'spent', 'reserved')
+local spent, reserved = tonumber(v[1]) or 0, tonumber(v[2]) or 0
+local status, granted = 'ok', wanted
+if ARGV[6] == '1' then
+  local free = tonumber(ARGV[7]) - spent - reserved
+  if minimum > free then
+    status, granted = 'short', kept
+  else
+    granted = math.min(wanted, math.max(minimum, math.floor(free / 2)))
+  end
+end
+if granted > 0 then
+  local amount = string.format('%d', granted)
+  redis.call('HINCRBY', counter, 'reserved', amount)
+  redis.call('ZADD', holds, now + tonumber(ARGV[10]), ARGV[9] .. '|' .. amount)
+  redis.call('PEXPIREAT', holds, ARGV[8])
+end
+local out = {status, string.format('%d', granted), v[1] or '0', string.format('%d', reserved + granted)}
+for _, x in ipairs(crossed) do out[#out + 1] = x end
+return out
 `);

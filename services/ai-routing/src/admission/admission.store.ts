@@ -44,8 +44,11 @@ export interface AdmissionRequest {
  */
 export interface Reservation {
   id: string;
-  /** Which store holds it: `memory` when a Redis store admitted it on its per-replica fallback. */
-  backend: 'redis' | 'memory';
+  /**
+   * Which store holds it: `memory` when a Redis store admitted it on its per-replica fallback,
+   * `lease` when admitted inside this replica's budget lease (settle it on the same replica).
+   */
+  backend: 'redis' | 'memory' | 'lease';
   tenantId: string;
   subjectKey: string;
   routeId: string;
@@ -140,7 +143,8 @@ export abstract class AdmissionStore {
 
   /**
    * Charges `actualMicros` (may exceed the estimate) to every budget and `actualTokens -
-   * tpmTaken` to the TPM buckets; reports each 80/100 threshold this charge crossed. Applies once:
+   * tpmTaken` to the TPM buckets; reports each 80/100 threshold this charge crossed (for a `lease`
+   * reservation the lease's next sync reports them, see `BudgetLeases`). Applies once:
    * a second settle or release of the same reservation (on any replica) is ignored while it is
    * unexpired; a settle after expiry still charges (the call did happen).
    */

@@ -14,5 +14,6 @@ export {
   type SpendLoader,
   type ThresholdCrossing,
 } from './admission.store';
+export { BudgetLeases, type BudgetLeasesOptions, type LeaseThresholdCrossing } from './budget-leases';
 export { MemoryAdmissionStore, type MemoryAdmissionStoreOptions } from './memory-admission.repository';
 export { RedisAdmissionStore, type RedisAdmissionStoreOptions } from './redis-admission.repository';

@@ -18,6 +18,7 @@ import {
   type SpendLoader,
   type ThresholdCrossing,
 } from './admission.store';
+import { BudgetLeases, type BudgetLeasesOptions } from './budget-leases';
 import { MemoryAdmissionStore } from './memory-admission.repository';
 
 /** Options of {@link RedisAdmissionStore}. */
@@ -42,6 +43,13 @@ export interface RedisAdmissionStoreOptions {
   fallback?: AdmissionStore;
   /** At most one warning per this interval while Redis keeps failing. Default 30 s. */
   warnIntervalMs?: number;
+  /**
+   * Budget leases for calls with budgets and no RPM/TPM limit (see {@link BudgetLeases}): no Redis
+   * round trip per call. `false` admits and settles every call in Redis (exact, two round trips).
+   */
+  leases?:
+    | Pick<BudgetLeasesOptions, 'syncIntervalMs' | 'ttlMs' | 'idleMs' | 'callsPerLease' | 'onThresholds'>
+    | false;
 }
 
 type Reply = string[];
@@ -72,6 +80,7 @@ export class RedisAdmissionStore extends AdmissionStore {
   private readonly warnIntervalMs: number;
   private readonly errors?: ReturnType<typeof counter<'op'>>;
   private readonly loading = new Map<string, Promise<number>>();
+  private readonly leases?: BudgetLeases;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
   private suppressed = 0;
 
@@ -99,13 +108,31 @@ export class RedisAdmissionStore extends AdmissionStore {
         ['op'],
       );
     }
+    if (options.leases !== false) {
+      this.leases = new BudgetLeases({
+        ...options.leases,
+        connection: this.connection,
+        prefix: this.prefix,
+        seed: (budget) => this.seed(budget, this.dropAtMs(budget)),
+        dropAtMs: (budget) => this.dropAtMs(budget),
+        onError: (op, err) => {
+          this.errors?.inc({ op });
+          this.warn(err as Error, `admission store: Redis unavailable (budget ${op})`);
+        },
+      });
+    }
   }
 
   async admit(req: AdmissionRequest): Promise<AdmissionResult> {
     const estimate = wholeAmount(req.estimateMicros, 'estimateMicros');
     const tokens = wholeAmount(req.estimatedTokens, 'estimatedTokens');
-    const dropAt = req.budgets.map((b) => epochMs(b.periodEnd, 'periodEnd') + this.periodGraceMs);
+    const dropAt = req.budgets.map((b) => this.dropAtMs(b));
     const caps = bucketCapacities(req.limits);
+    if (this.leases && req.budgets.length > 0 && caps.every((cap) => cap === 0)) {
+      void this.connection.ensureConnecting();
+      // undefined: Redis failed (counted and warned by onError); SpendLoadError propagates.
+      return (await this.leases.admit(req, estimate)) ?? this.fallback.admit(req);
+    }
     const costs = caps.map((cap, i) => (BUCKETS[i].limit === 'rpm' ? 1 : tokensToTake(tokens, cap)));
     const id = randomUUID();
     const keys = [
@@ -163,20 +190,11 @@ export class RedisAdmissionStore extends AdmissionStore {
           };
         case 'init': {
           const missing = reply.slice(1).map((i) => Number(i) - 1);
-          // SpendLoadError propagates (nothing admitted); a Redis error falls back.
-          const spent = await Promise.all(missing.map((i) => this.spendOnce(req.budgets[i])));
           try {
-            await Promise.all(
-              missing.map((i, n) =>
-                evalScript(
-                  this.connection.client,
-                  INIT_SCRIPT,
-                  [keys[2 * i], keys[2 * i + 1]],
-                  [String(spent[n]), String(dropAt[i])],
-                ),
-              ),
-            );
+            await Promise.all(missing.map((i) => this.seed(req.budgets[i], dropAt[i])));
           } catch (err) {
+            // SpendLoadError propagates (nothing admitted); a Redis error falls back.
+            if (err instanceof SpendLoadError) throw err;
             return this.fallBack('admit', err, req);
           }
           break;
@@ -190,6 +208,11 @@ export class RedisAdmissionStore extends AdmissionStore {
   }
 
   async settle(reservation: Reservation, actualMicros: number, actualTokens: number): Promise<SettleResult> {
+    if (reservation.backend === 'lease') {
+      // Thresholds crossed are reported by the lease's next sync (`leases.onThresholds`).
+      this.leases?.settle(reservation, wholeAmount(actualMicros, 'actualMicros'));
+      return { thresholdsCrossed: [] };
+    }
     if (reservation.backend === 'memory')
       return this.fallback.settle(reservation, actualMicros, actualTokens);
     const micros = wholeAmount(actualMicros, 'actualMicros');
@@ -198,13 +221,30 @@ export class RedisAdmissionStore extends AdmissionStore {
   }
 
   async release(reservation: Reservation): Promise<void> {
+    if (reservation.backend === 'lease') return this.leases?.settle(reservation, 0);
     if (reservation.backend === 'memory') return this.fallback.release(reservation);
     await this.settleInRedis('release', reservation, 0, 0);
   }
 
-  /** Closes the fallback only: the connection belongs to whoever created it. */
+  /** Gives the leases back and closes the fallback; the connection belongs to whoever created it. */
   async close(): Promise<void> {
+    await this.leases?.close();
     await this.fallback.close();
+  }
+
+  private dropAtMs(budget: BudgetCheck): number {
+    return epochMs(budget.periodEnd, 'periodEnd') + this.periodGraceMs;
+  }
+
+  /** Creates a missing budget counter from the ledger's spend (first seeder wins). */
+  private async seed(budget: BudgetCheck, dropAt: number): Promise<void> {
+    const spent = await this.spendOnce(budget);
+    await evalScript(
+      this.connection.client,
+      INIT_SCRIPT,
+      [budgetKey(this.prefix, budget), reservationsKey(this.prefix, budget)],
+      [String(spent), String(dropAt)],
+    );
   }
 
   private async settleInRedis(

@@ -33,7 +33,8 @@ export interface UsageRow {
 }
 
 interface Pending {
-  row: UsageRow;
+  /** Absent for events that go out alone (budget alerts found by a lease sync). */
+  row?: UsageRow;
   events: EventEnvelope<unknown>[];
   done: () => void;
 }
@@ -116,6 +117,14 @@ export class UsageLedgerRepository implements OnApplicationShutdown {
     });
   }
 
+  /** Queues events with no usage row (same batch, same transaction, same outbox). */
+  appendEvents(events: EventEnvelope<unknown>[]): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.queue.push({ events, done: resolve });
+      this.schedule(this.flushMs);
+    });
+  }
+
   /** Micro-USD spent by a tenant (or one of its API keys) since `since`, committed or pending. */
   async spentMicros(tenantId: string, apiKeyId: string | null, since: Date): Promise<number> {
     const rows: Array<{ total: string | null }> = await this.dataSource.query(
@@ -124,14 +133,14 @@ export class UsageLedgerRepository implements OnApplicationShutdown {
         : 'SELECT SUM(cost_micros)::text AS total FROM usage_records WHERE tenant_id = $1 AND created_at >= $2 AND api_key_id = $3',
       apiKeyId === null ? [tenantId, since] : [tenantId, since, apiKeyId],
     );
-    const pending = this.queue
-      .filter(
-        (p) =>
-          p.row.tenantId === tenantId &&
-          p.row.createdAt >= since &&
-          (apiKeyId === null || p.row.apiKeyId === apiKeyId),
+    let pending = 0;
+    for (const { row } of this.queue)
+      if (
+        row?.tenantId === tenantId &&
+        row.createdAt >= since &&
+        (apiKeyId === null || row.apiKeyId === apiKeyId)
       )
-      .reduce((sum, p) => sum + p.row.costMicros, 0);
+        pending += row.costMicros;
     return Number(rows[0]?.total ?? 0) + pending;
   }
 
@@ -178,11 +187,12 @@ export class UsageLedgerRepository implements OnApplicationShutdown {
   private writeBatch(): Promise<void> {
     if (this.flushing || this.queue.length === 0) return this.flushing ?? Promise.resolve();
     const batch = this.queue.slice(0, MAX_BATCH);
+    const rows = batch.flatMap((p) => (p.row ? [p.row] : []));
     const started = process.hrtime.bigint();
     this.flushing = this.dataSource
       .transaction(async (manager) => {
         const params: unknown[] = [];
-        const values = batch.map(({ row }) => {
+        const values = rows.map((row) => {
           const cells = [
             row.id,
             row.tenantId,
@@ -209,10 +219,11 @@ export class UsageLedgerRepository implements OnApplicationShutdown {
           ];
           return `(${cells.map((c) => (params.push(c), `$${params.length}`)).join(', ')})`;
         });
-        await manager.query(
-          `INSERT INTO usage_records (${COLUMNS.join(', ')}) VALUES ${values.join(', ')}`,
-          params,
-        );
+        if (values.length > 0)
+          await manager.query(
+            `INSERT INTO usage_records (${COLUMNS.join(', ')}) VALUES ${values.join(', ')}`,
+            params,
+          );
         const events = batch.flatMap((p) => p.events);
         if (events.length > 0) await this.outbox.add(manager, ...events);
       })
@@ -220,7 +231,7 @@ export class UsageLedgerRepository implements OnApplicationShutdown {
         () => {
           this.queue.splice(0, batch.length);
           this.failures = 0;
-          this.written.inc(batch.length);
+          this.written.inc(rows.length);
           this.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
           for (const p of batch) p.done();
           this.relay.notify();

@@ -148,22 +148,8 @@ export class CallAccounting {
       occurred_at: ctx.startedAt.toISOString(),
     });
     const events: EventEnvelope<unknown>[] = [usage];
-    for (const t of outcome.thresholds ?? []) {
-      if (!t.budget) continue;
-      events.push(
-        BudgetThresholdReachedEvent.create(ctx.tenantId, {
-          budget_id: t.budgetId,
-          scope: t.budget.scope,
-          api_key_id: t.budget.apiKeyId,
-          period: t.budget.period,
-          period_start: t.periodStart ?? '',
-          threshold: t.threshold,
-          spent_usd: microsToUsd(t.spentMicros),
-          limit_usd: microsToUsd(t.limitMicros),
-          hard: t.budget.hard,
-        }),
-      );
-    }
+    for (const t of outcome.thresholds ?? [])
+      if (t.budget) events.push(thresholdEvent(ctx.tenantId, { ...t, budget: t.budget }));
     this.calls.inc({ kind: outcome.kind, status: outcome.status, cache: outcome.cacheHit ? 'hit' : 'miss' });
     this.seconds.observe({ kind: outcome.kind, stream: String(outcome.stream) }, latencyMs / 1000);
     this.tokens.inc({ kind: outcome.kind, direction: 'prompt' }, outcome.tokens.promptTokens);
@@ -196,6 +182,31 @@ export class CallAccounting {
       events,
     );
   }
+
+  /** Budget alerts found apart from a call (a budget lease's report): the events go out alone. */
+  budgetAlerts(
+    tenantId: string,
+    crossings: Array<ThresholdCrossing & { budget: BudgetEntity; periodStart?: string }>,
+  ): Promise<void> {
+    return this.ledger.appendEvents(crossings.map((t) => thresholdEvent(tenantId, t)));
+  }
+}
+
+function thresholdEvent(
+  tenantId: string,
+  t: ThresholdCrossing & { budget: BudgetEntity; periodStart?: string },
+): EventEnvelope<unknown> {
+  return BudgetThresholdReachedEvent.create(tenantId, {
+    budget_id: t.budgetId,
+    scope: t.budget.scope,
+    api_key_id: t.budget.apiKeyId,
+    period: t.budget.period,
+    period_start: t.periodStart ?? '',
+    threshold: t.threshold,
+    spent_usd: microsToUsd(t.spentMicros),
+    limit_usd: microsToUsd(t.limitMicros),
+    hard: t.budget.hard,
+  });
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;

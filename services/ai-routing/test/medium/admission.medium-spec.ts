@@ -5,6 +5,8 @@ import { LogCapture, requireInfraEnv, uniqueName } from '@brainmesh/testing';
 import Redis from 'ioredis';
 import {
   RedisAdmissionStore,
+  type LeaseThresholdCrossing,
+  type RedisAdmissionStoreOptions,
   type AdmissionRequest,
   type AdmissionResult,
   type BudgetCheck,
@@ -40,8 +42,9 @@ describe('RedisAdmissionStore on real Redis', () => {
   let loads: string[];
   let prefix: string;
 
+  /** A replica; per-call admission (no budget leases) unless `leases` is given. */
   const replica = async (
-    options: { url?: string; reservationTtlMs?: number } = {},
+    options: { url?: string; reservationTtlMs?: number; leases?: RedisAdmissionStoreOptions['leases'] } = {},
   ): Promise<RedisAdmissionStore> => {
     const connection = new RedisConnection(options.url ?? infra.redisUrl, { logger });
     connections.push(connection);
@@ -52,6 +55,7 @@ describe('RedisAdmissionStore on real Redis', () => {
       registry,
       keyPrefix: prefix,
       reservationTtlMs: options.reservationTtlMs,
+      leases: options.leases ?? false,
       loadSpend: async (budgetId, periodStart) => {
         loads.push(`${budgetId}@${periodStart}`);
         await sleep(20); // a ledger query takes a while: concurrent admits pile up behind it
@@ -318,5 +322,120 @@ describe('RedisAdmissionStore on real Redis', () => {
     const warnings = logs.find((l) => String(l.msg).startsWith('admission store:') && l.level === 'warn');
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings.length).toBeLessThanOrEqual(2); // throttled, not one per request
+  });
+  describe('with budget leases', () => {
+    const fast = { syncIntervalMs: 50, idleMs: 150 };
+
+    it('never lets two replicas overshoot a hard budget, and one replica can spend it to the last call', async () => {
+      const [a, b] = [await replica({ leases: fast }), await replica({ leases: fast })];
+      const budget = hard('b-lease', 1_000_000);
+      const estimate = 70_000;
+      const admitted: Array<[RedisAdmissionStore, Reservation]> = [];
+      const waves = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const store = i % 2 === 0 ? a : b;
+          const result = await store.admit(request({ budgets: [budget], estimateMicros: estimate }));
+          if (result.admitted) admitted.push([store, result.reservation]);
+          return result;
+        }),
+      );
+      // At most floor(L/E) in flight at once, whoever holds the room.
+      expect(admitted.length).toBeLessThanOrEqual(Math.floor(1_000_000 / estimate));
+      expect(admitted.length).toBeGreaterThan(0);
+      for (const r of waves.filter((w) => !w.admitted))
+        expect(r).toMatchObject({ reason: 'budget_exceeded', budgetId: 'b-lease', limitMicros: 1_000_000 });
+      for (const [store, r] of admitted) await store.settle(r, estimate, 10);
+      // Nothing in flight on A: once B's lease shrinks, A alone spends to the last call.
+      await sleep(fast.idleMs * 3);
+      let more = 0;
+      for (;;) {
+        const result = await a.admit(request({ budgets: [budget], estimateMicros: estimate }));
+        if (!result.admitted) break;
+        await a.settle(result.reservation, estimate, 10);
+        more += 1;
+      }
+      expect((admitted.length + more) * estimate).toBeLessThanOrEqual(1_000_000);
+      expect(admitted.length + more).toBe(Math.floor(1_000_000 / estimate)); // 14
+      await Promise.all([a.close(), b.close()]);
+      // Closing reported every settle and gave every lease back.
+      const counter = await counterOf(budget);
+      expect(counter).toMatchObject({ spent: String((admitted.length + more) * estimate), reserved: '0' });
+    });
+
+    it('admits without a Redis call per request and reports the spend within the sync interval', async () => {
+      const a = await replica({ leases: fast });
+      const evals = jest.spyOn(connections[0].client, 'evalsha');
+      const budget = hard('b-calls', 10_000_000);
+      for (let i = 0; i < 100; i++) {
+        const r = granted(await a.admit(request({ budgets: [budget], estimateMicros: 1_000 })));
+        expect(r.backend).toBe('lease');
+        await a.settle(r, 400, 10);
+      }
+      // Per-call admission would be 200 script calls (admit + settle).
+      expect(evals.mock.calls.length).toBeLessThan(20);
+      await sleep(fast.syncIntervalMs * 4);
+      expect((await counterOf(budget)).spent).toBe('40000');
+      // A second settle of the same reservation is ignored.
+      const r = granted(await a.admit(request({ budgets: [budget], estimateMicros: 1_000 })));
+      await a.settle(r, 500, 0);
+      await a.settle(r, 500, 0);
+      await a.release(r);
+      await sleep(fast.syncIntervalMs * 4);
+      expect((await counterOf(budget)).spent).toBe('40500');
+    });
+
+    it('gives an idle lease back so another replica can use the room', async () => {
+      const [a, b] = [await replica({ leases: fast }), await replica({ leases: fast })];
+      const budget = hard('b-idle', 100_000);
+      const r = granted(await a.admit(request({ budgets: [budget], estimateMicros: 10_000 })));
+      await a.settle(r, 10_000, 0);
+      // A holds a lease of several estimates; the 90 000 left are not all free for B yet.
+      expect(await b.admit(request({ budgets: [budget], estimateMicros: 90_000 }))).toMatchObject({
+        admitted: false,
+        reason: 'budget_exceeded',
+      });
+      await sleep(fast.idleMs + fast.syncIntervalMs * 4);
+      granted(await b.admit(request({ budgets: [budget], estimateMicros: 90_000 })));
+    });
+
+    it('reports each alert threshold once, from the replica whose report crossed it', async () => {
+      const crossings: LeaseThresholdCrossing[] = [];
+      const onThresholds = (c: LeaseThresholdCrossing[]) => crossings.push(...c);
+      const [a, b] = [
+        await replica({ leases: { ...fast, onThresholds } }),
+        await replica({ leases: { ...fast, onThresholds } }),
+      ];
+      const budget = soft('b-alerts', 1_000);
+      for (let i = 0; i < 12; i++) {
+        const store = i % 2 === 0 ? a : b;
+        const r = granted(
+          await store.admit(request({ tenantId: 't-alerts', budgets: [budget], estimateMicros: 500 })),
+        );
+        await store.settle(r, 100, 0);
+        await sleep(fast.syncIntervalMs); // let each report land: soft budgets never refuse
+      }
+      await sleep(fast.syncIntervalMs * 4);
+      expect(crossings.map((c) => c.threshold).sort()).toEqual([100, 80]);
+      expect(crossings[0]).toMatchObject({
+        tenantId: 't-alerts',
+        budgetId: 'b-alerts',
+        periodStart: budget.periodStart,
+        limitMicros: 1_000,
+      });
+      expect((await counterOf(budget)).spent).toBe('1200');
+    });
+
+    it('still admits calls with RPM/TPM limits in Redis, one call at a time', async () => {
+      const a = await replica({ leases: fast });
+      const r = granted(
+        await a.admit(
+          request({
+            budgets: [hard('b-limited', 1_000_000)],
+            limits: { rpmPerKey: 10, tpmPerKey: 0, rpm: 0, tpm: 0 },
+          }),
+        ),
+      );
+      expect(r.backend).toBe('redis');
+    });
   });
 });

@@ -3,6 +3,7 @@
 UPSTREAM_TIMEOUT_MS: {{ int64 $c.upstreamTimeoutMs | quote }}
 ROUTE_CACHE_TTL_MS: {{ int64 $c.routeCacheTtlMs | quote }}
 USAGE_FLUSH_MS: {{ int64 $c.usageFlushMs | quote }}
+BUDGET_LEASE_SYNC_MS: {{ int64 $c.budgetLeaseSyncMs | quote }}
 DEFAULT_MAX_COMPLETION_TOKENS: {{ int64 $c.defaultMaxCompletionTokens | quote }}
 CACHE_MAX_ENTRIES: {{ int64 $c.cacheMaxEntries | quote }}
 {{- end -}}
