@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Global, Module, type DynamicModule, type LoggerService, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import helmet from '@fastify/helmet';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type Env } from '@brainmesh/config';
 import { createDataSource, pingDatabase, runMigrations } from '@brainmesh/db';
@@ -28,6 +27,7 @@ import { HealthController } from './http/health.controller';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { installRouteTable } from './http/route-table';
 import { installRequestLifecycle, requestIdFrom } from './http/request-lifecycle';
+import { installSecurityHeaders } from './http/security-headers';
 import { Readiness } from './readiness';
 import type { BaseServiceConfig } from './service-config';
 import type { ServiceDefinition } from './service-definition';
@@ -153,6 +153,7 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
       const fastify = adapter.getInstance();
       installRouteTable(fastify);
       installRequestLifecycle(fastify, { service: def.name, logger: this.logger, registry: this.registry });
+      installSecurityHeaders(fastify);
 
       this.app = await NestFactory.create<NestFastifyApplication>(
         rootModule(def.module, providers),
@@ -165,10 +166,6 @@ export class ServiceHost<C extends BaseServiceConfig = BaseServiceConfig> {
         },
       );
       this.app.useGlobalFilters(new ProblemDetailsFilter(this.logger));
-      // An API: no inline content, no framing, no sniffing; HSTS for TLS-terminated deployments.
-      await this.app.register(helmet, {
-        contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-      });
       if (config.CORS_ORIGINS) {
         const origins = config.CORS_ORIGINS;
         this.app.enableCors({
