@@ -58,12 +58,24 @@ type ChatCall = ServerWritableStream<
   airoutingV1.CreateChatCompletionRequest,
   airoutingV1.CreateChatCompletionResponse
 >;
+type ChatMessage = airoutingV1.CreateChatCompletionResponse;
+
+/** A batch this large leaves at once instead of at the end of the tick. */
+const MAX_BATCH_BYTES = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 /**
- * The server-streaming chat call: a ChatSink writing to the gRPC stream with backpressure (a write
- * the transport cannot take waits for 'drain'), an AbortSignal fired when the caller cancels, and
- * domain errors sent as the call's status (also after the first message: the gateway then ends the
- * client's stream with an error event).
+ * The server-streaming chat call: a ChatSink writing to the gRPC stream, an AbortSignal fired when
+ * the caller cancels, and domain errors sent as the call's status (also after the first message:
+ * the gateway then ends the client's stream with an error event).
+ *
+ * Streaming output is coalesced for callers that ask for it (`batch_chunks`): start, the chunks and
+ * end that are produced in the same tick (one upstream read usually holds several chunks) leave as
+ * ONE message on `setImmediate`, or at once
+ * when the batch exceeds {@link MAX_BATCH_BYTES}. Backpressure is kept: once a write finds the
+ * transport full, `chunk()` resolves only after 'drain' (and rejects when the caller cancels).
+ * Whatever is pending is flushed before the call's status, so a failing stream still delivers the
+ * chunks produced before the failure.
  */
 export function chatStream(
   fn: (
@@ -77,17 +89,42 @@ export function chatStream(
 > {
   return (call: ChatCall) => {
     const controller = new AbortController();
+    const { signal } = controller;
     let finished = false;
     const cancelled = () => new AiError(AiErrorCode.Cancelled, 'The client cancelled the request.');
     call.on('cancelled', () => {
       if (!finished) controller.abort(CANCELLED_REASON);
     });
-    const write = (message: airoutingV1.CreateChatCompletionResponse): Promise<void> => {
-      if (controller.signal.aborted) return Promise.reject(cancelled());
-      if (call.write(message)) return Promise.resolve();
+
+    const batching = call.request.batchChunks === true;
+    let batch: ChatMessage | undefined;
+    let batchBytes = 0;
+    let scheduled: NodeJS.Immediate | undefined;
+    let congested = false; // a write returned false and 'drain' has not come yet
+    call.on('drain', () => {
+      congested = false;
+    });
+    const flush = () => {
+      if (scheduled) clearImmediate(scheduled);
+      scheduled = undefined;
+      const message = batch;
+      batch = undefined;
+      batchBytes = 0;
+      if (message && !signal.aborted && !call.write(message)) congested = true;
+    };
+    const pending = (): ChatMessage => {
+      if (!batch) {
+        batch = { chunk: EMPTY, chunks: [] };
+        scheduled = setImmediate(flush);
+      }
+      return batch;
+    };
+    const ready = (): Promise<void> => {
+      if (signal.aborted) return Promise.reject(cancelled());
+      if (!congested) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const onDrain = () => {
-          controller.signal.removeEventListener('abort', onAbort);
+          signal.removeEventListener('abort', onAbort);
           resolve();
         };
         const onAbort = () => {
@@ -95,24 +132,47 @@ export function chatStream(
           reject(cancelled());
         };
         call.once('drain', onDrain);
-        controller.signal.addEventListener('abort', onAbort, { once: true });
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     };
     const sink: ChatSink = {
       complete: (info, body, usage) =>
-        void call.write({ start: toRoutingInfo(info), chunk: Buffer.from(body), end: toCallUsage(usage) }),
-      start: (info) => void call.write({ start: toRoutingInfo(info), chunk: Buffer.alloc(0) }),
-      chunk: (json) => write({ chunk: Buffer.from(json) }),
-      end: (usage) => void call.write({ chunk: Buffer.alloc(0), end: toCallUsage(usage) }),
+        void call.write({
+          start: toRoutingInfo(info),
+          chunk: Buffer.from(body),
+          end: toCallUsage(usage),
+          chunks: [],
+        }),
+      start: (info) => {
+        pending().start = toRoutingInfo(info);
+      },
+      chunk: (json) => {
+        if (signal.aborted) return Promise.reject(cancelled());
+        const bytes = Buffer.from(json);
+        if (batching) pending().chunks.push(bytes);
+        else {
+          // A caller that does not read `chunks` (an older gateway): one chunk per event, in `chunk`.
+          if (batch && batch.chunk.length > 0) flush();
+          pending().chunk = bytes;
+        }
+        batchBytes += bytes.length;
+        if (batchBytes >= MAX_BATCH_BYTES) flush();
+        return ready();
+      },
+      end: (usage) => {
+        pending().end = toCallUsage(usage);
+      },
     };
-    fn(call.request, sink, controller.signal).then(
+    fn(call.request, sink, signal).then(
       () => {
         finished = true;
+        flush();
         call.end();
       },
       (err: unknown) => {
         finished = true;
-        if (controller.signal.aborted) return; // nobody is listening any more
+        flush(); // the chunks produced before the failure (nothing is written once cancelled)
+        if (signal.aborted) return; // nobody is listening any more
         call.emit('error', translate(err));
       },
     );

@@ -129,6 +129,7 @@ describe('ai-routing service over gRPC (real Postgres, Kafka, Redis, mock provid
         body: json(body),
         cacheControl,
         requestId: `req-${randomUUID()}`,
+        batchChunks: true,
       }),
     );
     const events: ChatEvent[] = [];
@@ -141,8 +142,8 @@ describe('ai-routing service over gRPC (real Postgres, Kafka, Redis, mock provid
   }
   const chunksOf = (events: ChatEvent[]) =>
     events
-      .filter((e) => e.chunk.length > 0)
-      .map((e) => JSON.parse(e.chunk.toString('utf8')) as Record<string, unknown>);
+      .flatMap((e) => [e.chunk, ...e.chunks].filter((c) => c.length > 0))
+      .map((c) => JSON.parse(c.toString('utf8')) as Record<string, unknown>);
 
   async function usageRows(where = 'true', params: unknown[] = []) {
     const { rows } = await pg.query(`SELECT * FROM usage_records WHERE ${where} ORDER BY created_at`, params);

@@ -27,6 +27,9 @@ const chunk = (i: number): Buffer =>
     JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', choices: [{ delta: { content: `t${i}` } }] }),
   );
 
+/** An event as grpc-js decodes it (absent fields have their defaults). */
+const ev = (event: Partial<Event>): Event => ({ chunk: Buffer.alloc(0), chunks: [], ...event });
+
 /** A grpc-js-like object stream: pause/resume are observable. */
 function source() {
   const stream = new PassThrough({ objectMode: true, highWaterMark: 4 });
@@ -95,10 +98,10 @@ describe('streamChatEvents', () => {
     const sink = new FakeSink();
     const opts = options();
     const done = streamChatEvents(stream, sink, opts);
-    stream.write({ start: START, chunk: Buffer.alloc(0) } satisfies Event);
-    stream.write({ chunk: chunk(1) } satisfies Event);
-    stream.write({ chunk: chunk(2) } satisfies Event);
-    stream.end({ chunk: Buffer.alloc(0), end: USAGE } satisfies Event);
+    stream.write({ start: START, chunk: Buffer.alloc(0), chunks: [] } satisfies Event);
+    stream.write({ chunk: chunk(1), chunks: [] } satisfies Event);
+    stream.write({ chunk: chunk(2), chunks: [] } satisfies Event);
+    stream.end({ chunk: Buffer.alloc(0), chunks: [], end: USAGE } satisfies Event);
 
     await expect(done).resolves.toEqual(USAGE);
     expect(opts.opened).toHaveBeenCalledTimes(1);
@@ -117,22 +120,61 @@ describe('streamChatEvents', () => {
     expect(sink.writableEnded).toBe(true);
   });
 
+  it('writes the chunks of one batched event in ONE write, `chunk` first, then `chunks` in order', async () => {
+    const { stream } = source();
+    const sink = new FakeSink();
+    const done = streamChatEvents(stream, sink, options());
+    stream.write(ev({ start: START, chunk: chunk(0), chunks: [chunk(1), chunk(2), chunk(3)] }));
+    await tick();
+    expect(sink.writes).toEqual([[0, 1, 2, 3].map((i) => `data: ${chunk(i).toString()}\n\n`).join('')]);
+    stream.write(ev({ chunks: [chunk(4), chunk(5)] }));
+    await tick();
+    expect(sink.writes).toHaveLength(2);
+    expect(sink.writes[1]).toBe(`data: ${chunk(4).toString()}\n\ndata: ${chunk(5).toString()}\n\n`);
+    stream.end();
+    await expect(done).resolves.toBeUndefined();
+  });
+
+  it('completes the response on `end`: the last chunks and [DONE] in one write, without waiting for the call to end', async () => {
+    const { stream } = source();
+    const sink = new FakeSink();
+    const lateError = jest.fn();
+    let finished = false;
+    const done = streamChatEvents(stream, sink, options({ onLateError: lateError })).then((usage) => {
+      finished = true;
+      return usage;
+    });
+    stream.write(ev({ start: START, chunks: [chunk(1), chunk(2)], end: USAGE }));
+    await tick();
+    expect(sink.writes).toEqual([
+      `data: ${chunk(1).toString()}\n\ndata: ${chunk(2).toString()}\n\ndata: [DONE]\n\n`,
+    ]);
+    expect(sink.writableEnded).toBe(true);
+    expect(finished).toBe(false); // the call itself is still open (ai-routing's bookkeeping)
+
+    // A failure of the bookkeeping after the answer is complete changes nothing for the client.
+    stream.emit('error', grpcError(GrpcStatus.UNAVAILABLE, 'settle failed'));
+    await expect(done).resolves.toEqual(USAGE);
+    expect(sink.writes).toHaveLength(1);
+    expect(lateError).not.toHaveBeenCalled();
+  });
+
   it('pauses the gRPC stream while the socket buffer is full and resumes on drain', async () => {
     const { stream, pause, resume } = source();
     const sink = new FakeSink();
     const done = streamChatEvents(stream, sink, options());
-    stream.write({ start: START, chunk: chunk(0) });
+    stream.write(ev({ start: START, chunk: chunk(0) }));
     await tick();
     expect(sink.writes).toHaveLength(1);
 
     sink.full = true;
-    stream.write({ chunk: chunk(1) });
+    stream.write(ev({ chunk: chunk(1) }));
     await tick();
     expect(pause).toHaveBeenCalledTimes(1);
     expect(sink.writes).toHaveLength(2);
 
     // While paused, nothing more is written however much arrives (it waits in the stream's buffer).
-    for (let i = 2; i < 6; i++) stream.write({ chunk: chunk(i) });
+    for (let i = 2; i < 6; i++) stream.write(ev({ chunk: chunk(i) }));
     await tick();
     expect(sink.writes).toHaveLength(2);
     expect(sink.listenerCount('drain')).toBe(1);
@@ -164,7 +206,7 @@ describe('streamChatEvents', () => {
     const sink = new FakeSink();
     const lateError = jest.fn();
     const done = streamChatEvents(stream, sink, options({ onLateError: lateError }));
-    stream.write({ start: START, chunk: chunk(1) });
+    stream.write(ev({ start: START, chunk: chunk(1) }));
     await tick();
     stream.emit(
       'error',
@@ -189,7 +231,7 @@ describe('streamChatEvents', () => {
     const sink = new FakeSink();
     let cancelled = false;
     const done = streamChatEvents(stream, sink, options({ cancelled: () => cancelled }));
-    stream.write({ start: START, chunk: chunk(1) });
+    stream.write(ev({ start: START, chunk: chunk(1) }));
     await tick();
     cancelled = true;
     stream.emit('error', grpcError(GrpcStatus.CANCELLED, 'Cancelled on client'));
@@ -212,8 +254,22 @@ describe('collectChatEvents', () => {
     const { stream } = source();
     const body = Buffer.from('{"id":"c1","object":"chat.completion","choices":[]}');
     const collected = collectChatEvents(stream);
-    stream.end({ start: START, chunk: body, end: USAGE });
+    stream.end(ev({ start: START, chunk: body, end: USAGE }));
     await expect(collected).resolves.toEqual({ start: START, body, end: USAGE });
+  });
+
+  it('joins `chunk` and `chunks` in order, and answers once `end` came without waiting for the call end', async () => {
+    const { stream } = source();
+    const collected = collectChatEvents(stream);
+    stream.write(
+      ev({ start: START, chunk: Buffer.from('{"a":'), chunks: [Buffer.from('1,'), Buffer.from('"b":')] }),
+    );
+    stream.write(ev({ chunks: [Buffer.from('2}')], end: USAGE }));
+    await expect(collected).resolves.toEqual({
+      start: START,
+      body: Buffer.from('{"a":1,"b":2}'),
+      end: USAGE,
+    });
   });
 
   it('rejects with the gRPC error, and with 502 when no body came', async () => {
@@ -225,7 +281,7 @@ describe('collectChatEvents', () => {
 
     const empty = source().stream;
     const nothing = collectChatEvents(empty);
-    empty.end({ start: START, chunk: Buffer.alloc(0), end: USAGE });
+    empty.end(ev({ start: START, chunk: Buffer.alloc(0), end: USAGE }));
     await expect(nothing).rejects.toMatchObject({ problem: { status: 502 } });
   });
 });

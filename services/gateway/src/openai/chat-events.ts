@@ -24,6 +24,11 @@ export function noResponse(): ProblemException {
   return new ProblemException(problem(502, 'The routing service ended the call without a response.'));
 }
 
+/** The payloads of one event in order: `chunk` (if any), then `chunks` (streaming batches). */
+export function chunksOf(event: airoutingV1.CreateChatCompletionResponse): readonly Buffer[] {
+  return event.chunk.length > 0 ? [event.chunk, ...event.chunks] : event.chunks;
+}
+
 /**
  * Reads a non-streaming call: one event carrying start, chunk and end. The answer is complete as
  * soon as an event brings `end` (usage) after the body, so the client does not wait for
@@ -36,7 +41,7 @@ export function collectChatEvents(source: ChatEventSource): Promise<CollectedCha
     const chunks: Buffer[] = [];
     source.on('data', (event) => {
       start ??= event.start;
-      if (event.chunk.length > 0) chunks.push(event.chunk);
+      for (const chunk of chunksOf(event)) if (chunk.length > 0) chunks.push(chunk);
       end = event.end ?? end;
       if (event.end && chunks.length > 0) resolve({ start, body: Buffer.concat(chunks), end });
     });
@@ -62,9 +67,12 @@ export interface StreamChatOptions {
 /**
  * Relays a streaming call as OpenAI server-sent events with backpressure: when the socket buffer
  * is full the gRPC stream is paused until `drain`, so nothing is buffered beyond the stream's own
- * high-water mark. Resolves with the final accounting when the response is complete. A failure
- * before anything was written rejects (the caller answers problem+json); a failure afterwards ends
- * the stream with one `data: {"error": …}` event.
+ * high-water mark. The chunks of one gRPC event leave in one write; the event bringing `end`
+ * (usage) completes the response at once (its chunks and `data: [DONE]` in one write) without
+ * waiting for ai-routing's bookkeeping that precedes the call's end. Resolves with the final
+ * accounting when the call is over. A failure before anything was written rejects (the caller
+ * answers problem+json); a failure afterwards, before `end`, ends the stream with one
+ * `data: {"error": …}` event.
  */
 export function streamChatEvents(
   source: ChatEventSource,
@@ -95,9 +103,14 @@ export function streamChatEvents(
     source.on('data', (event) => {
       if (settled) return;
       if (!writer.opened) open(event.start);
-      if (event.end) usage = event.end;
-      if (event.chunk.length === 0 || writer.closed) return;
-      if (!writer.data(event.chunk) && !waitingForDrain) {
+      const chunks = chunksOf(event);
+      if (event.end) {
+        usage = event.end;
+        writer.done(chunks);
+        return;
+      }
+      if (chunks.length === 0 || writer.closed) return;
+      if (!writer.data(chunks) && !waitingForDrain) {
         waitingForDrain = true;
         source.pause();
         sink.once('drain', onDrain);
@@ -113,7 +126,7 @@ export function streamChatEvents(
     source.on('error', (error) =>
       settle(() => {
         if (!writer.opened) return reject(error);
-        if (options.cancelled()) {
+        if (options.cancelled() || writer.closed) {
           writer.abort();
           return resolve(usage);
         }

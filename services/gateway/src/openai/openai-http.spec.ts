@@ -1,9 +1,9 @@
-import { PassThrough } from 'node:stream';
+import { Transform } from 'node:stream';
 import { Module, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
-import type { airoutingV1, authV1 } from '@brainmesh/contracts';
+import { airoutingV1, type authV1 } from '@brainmesh/contracts';
 import { encodeProblem, PROBLEM_METADATA_KEY, type ProblemDetails } from '@brainmesh/grpc';
 import { createLogger } from '@brainmesh/logging';
 import {
@@ -79,11 +79,15 @@ function grpcError(code: GrpcStatus, details: string, problemDetails?: ProblemDe
   return Object.assign(new Error(details), { code, details, metadata });
 }
 
-/** A scripted CreateChatCompletion call. */
-class FakeCall extends PassThrough {
+/** A scripted CreateChatCompletion call: written events arrive complete, as grpc-js decodes them. */
+class FakeCall extends Transform {
   cancelled = false;
   constructor() {
-    super({ objectMode: true });
+    super({
+      objectMode: true,
+      transform: (event: airoutingV1.DeepPartial<airoutingV1.CreateChatCompletionResponse>, _enc, done) =>
+        done(null, airoutingV1.CreateChatCompletionResponse.fromPartial(event)),
+    });
   }
   cancel(): void {
     this.cancelled = true;
@@ -215,6 +219,22 @@ describe('OpenAI-compatible routes over HTTP', () => {
     expect(await res.text()).toBe(
       `data: ${chunkOf('Hel').toString()}\n\ndata: ${chunkOf('lo').toString()}\n\ndata: [DONE]\n\n`,
     );
+  });
+
+  it('relays batched chunks and completes the response on `end`, before the call itself ends', async () => {
+    let call!: FakeCall;
+    aiRouting.script = (c) => {
+      call = c;
+      c.write({ start: START, chunks: [chunkOf('Hel'), chunkOf('lo')] });
+      c.write({ chunk: chunkOf(' wor'), chunks: [chunkOf('ld'), chunkOf('!')], end: USAGE });
+      // No call.end(): ai-routing is still doing its bookkeeping.
+    };
+    const res = await post('/v1/chat/completions', { ...chat, stream: true });
+    expect(await res.text()).toBe(
+      ['Hel', 'lo', ' wor', 'ld', '!'].map((t) => `data: ${chunkOf(t).toString()}\n\n`).join('') +
+        'data: [DONE]\n\n',
+    );
+    call.end();
   });
 
   it('is read by the official openai client, streaming and not', async () => {

@@ -52,6 +52,7 @@ export class OpenAiRelay {
         body: Buffer.from(JSON.stringify(body)),
         cacheControl: header(request, 'cache-control'),
         requestId: String(request.id),
+        batchChunks: true,
       },
       client.signal,
     );

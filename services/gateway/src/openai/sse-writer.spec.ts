@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { sseEvent, SseWriter, type ResponseHeaders, type SseSink } from './sse-writer';
+import { sseEvent, sseEvents, SseWriter, type ResponseHeaders, type SseSink } from './sse-writer';
 
 describe('sseEvent', () => {
   it('frames a one-line payload as one data line and a blank line', () => {
@@ -11,6 +11,15 @@ describe('sseEvent', () => {
     expect(sseEvent('{\n"a": 1,\r\n"b": 2\r}').toString()).toBe(
       'data: {\ndata: "a": 1,\ndata: "b": 2\ndata: }\n\n',
     );
+  });
+});
+
+describe('sseEvents', () => {
+  it('frames several payloads as consecutive events in one buffer, multi-line ones included', () => {
+    expect(sseEvents([Buffer.from('{"a":1}'), '{"b":\n2}', Buffer.from('{"c":3}')]).toString()).toBe(
+      'data: {"a":1}\n\ndata: {"b":\ndata: 2}\n\ndata: {"c":3}\n\n',
+    );
+    expect(sseEvents([])).toHaveLength(0);
   });
 });
 
@@ -54,6 +63,19 @@ describe('SseWriter', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(writer.closed).toBe(true);
     expect(out.text()).toBe('data: {"n":1}\n\ndata: [DONE]\n\n');
+  });
+
+  it('writes the events of one batch, and the last ones with [DONE], in one write each', async () => {
+    const out = sink();
+    const write = jest.spyOn(out, 'write');
+    const writer = new SseWriter(out);
+    writer.open({});
+    writer.data([Buffer.from('{"n":1}'), Buffer.from('{"n":2}')]);
+    writer.done([Buffer.from('{"n":3}')]);
+    expect(write).toHaveBeenCalledTimes(2);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(out.text()).toBe('data: {"n":1}\n\ndata: {"n":2}\n\ndata: {"n":3}\n\ndata: [DONE]\n\n');
+    expect(writer.closed).toBe(true);
   });
 
   it('reports a full buffer so the caller can wait for drain', () => {

@@ -32,12 +32,22 @@ const EVENT_END = Buffer.from('\n\n');
 const NEWLINE = Buffer.from('\n');
 const DONE = Buffer.from('data: [DONE]\n\n');
 
+/** The parts of one `data:` event; a payload spanning lines becomes one `data:` line per line. */
+function eventParts(payload: Buffer | string): Buffer[] {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  if (!bytes.includes(0x0a) && !bytes.includes(0x0d)) return [DATA, bytes, EVENT_END];
+  const lines = bytes.toString('utf8').split(/\r\n|\r|\n/);
+  return [...lines.flatMap((line) => [DATA, Buffer.from(line), NEWLINE]), NEWLINE];
+}
+
 /** One `data:` event; a payload spanning lines becomes one `data:` line per line (SSE framing). */
 export function sseEvent(payload: Buffer | string): Buffer {
-  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-  if (!bytes.includes(0x0a) && !bytes.includes(0x0d)) return Buffer.concat([DATA, bytes, EVENT_END]);
-  const lines = bytes.toString('utf8').split(/\r\n|\r|\n/);
-  return Buffer.concat([...lines.flatMap((line) => [DATA, Buffer.from(line), NEWLINE]), NEWLINE]);
+  return Buffer.concat(eventParts(payload));
+}
+
+/** Several `data:` events in one buffer (one write), in order. */
+export function sseEvents(payloads: readonly (Buffer | string)[]): Buffer {
+  return Buffer.concat(payloads.flatMap(eventParts));
 }
 
 /**
@@ -65,8 +75,11 @@ export class SseWriter {
     this.sink.flushHeaders();
   }
 
-  /** Writes one event; false when the socket buffer is full and the caller should wait for `drain`. */
-  data(payload: Buffer | string): boolean {
+  /**
+   * Writes one event, or several in one write (the chunks of one gRPC message); false when the
+   * socket buffer is full and the caller should wait for `drain`.
+   */
+  data(payload: Buffer | string | readonly Buffer[]): boolean {
     if (this.closed) return true;
     // Events that arrive in the same tick (an upstream packet holds several) go out in one write
     // instead of one syscall and packet each.
@@ -78,13 +91,15 @@ export class SseWriter {
         this.sink.uncork?.();
       });
     }
-    return this.sink.write(sseEvent(payload));
+    const bytes =
+      typeof payload === 'string' || Buffer.isBuffer(payload) ? sseEvent(payload) : sseEvents(payload);
+    return this.sink.write(bytes);
   }
 
-  /** Ends the stream the way OpenAI does: `data: [DONE]`. */
-  done(): void {
+  /** Ends the stream the way OpenAI does: the last events (if any) and `data: [DONE]` in one write. */
+  done(last: readonly Buffer[] = []): void {
     if (this.closed) return;
-    this.sink.write(DONE);
+    this.sink.write(last.length > 0 ? Buffer.concat([...last.flatMap(eventParts), DONE]) : DONE);
     this.sink.end();
   }
 
