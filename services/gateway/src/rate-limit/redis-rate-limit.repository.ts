@@ -4,18 +4,24 @@ import type { Logger } from '@brainmesh/logging';
 import { counter, type Registry } from '@brainmesh/telemetry';
 import Redis from 'ioredis';
 import { MemoryRateLimitStore } from './memory-rate-limit.repository';
-import { RateLimitStore, takeResult, type BucketLimits, type TakeResult } from './rate-limit.store';
+import { TokenLeases, type LeaseGrant, type TokenLeasesOptions } from './rate-limit-lease';
+import { RateLimitStore, type BucketLimits, type TakeResult } from './rate-limit.store';
 
 /**
- * One atomic token-bucket step. The clock is Redis's own (`TIME`), so every gateway replica sees
- * the same time whatever its local clock says. A bucket is a hash {tokens, ts (ms)} that expires
- * when it would be full again: an absent key is a full bucket.
- * KEYS[1] bucket; ARGV capacity, refill per second, cost. Returns {allowed 0|1, tokens as a string}.
+ * One atomic lease step on a token bucket. The clock is Redis's own (`TIME`), so every gateway
+ * replica sees the same time whatever its local clock says. A bucket is a hash {tokens, ts (ms)}
+ * that expires when it would be full again: an absent key is a full bucket. After the refill, the
+ * `give` tokens a replica did not spend come back (capped at capacity), then up to `want` whole
+ * tokens are granted if the bucket holds at least `cost` (never more than it holds).
+ * KEYS[1] bucket; ARGV capacity, refill per second, want, cost, give.
+ * Returns {granted, tokens left} as strings.
  */
-export const TAKE_SCRIPT = `
+export const LEASE_SCRIPT = `
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
+local want = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local give = tonumber(ARGV[5])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
@@ -29,10 +35,11 @@ if now > ts then
   tokens = math.min(capacity, tokens + (now - ts) * rate / 1000)
   ts = now
 end
-local allowed = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
+tokens = math.min(capacity, tokens + give)
+local granted = 0
+if want > 0 and tokens >= cost then
+  granted = math.max(cost, math.min(want, math.floor(tokens)))
+  tokens = tokens - granted
 end
 local ttl = math.ceil((capacity - tokens) * 1000 / rate)
 if ttl > 0 then
@@ -41,10 +48,10 @@ if ttl > 0 then
 else
   redis.call('DEL', KEYS[1])
 end
-return {allowed, tostring(tokens)}
+return {tostring(granted), tostring(tokens)}
 `;
 
-const TAKE_SHA = createHash('sha1').update(TAKE_SCRIPT).digest('hex');
+const LEASE_SHA = createHash('sha1').update(LEASE_SCRIPT).digest('hex');
 
 export interface RedisRateLimitStoreOptions {
   url: string;
@@ -58,11 +65,16 @@ export interface RedisRateLimitStoreOptions {
   fallback?: RateLimitStore;
   /** At most one warning per this interval while Redis keeps failing. */
   warnIntervalMs?: number;
+  /** Lease tuning (`TokenLeases`); the defaults suit production. */
+  leases?: Omit<TokenLeasesOptions, 'onGiveBackError'>;
 }
 
 /**
- * Token buckets in Redis, shared by every gateway replica (one atomic Lua script per decision,
- * run by EVALSHA and loaded on NOSCRIPT).
+ * Token buckets in Redis, shared by every gateway replica. Takes are answered from token leases
+ * (`TokenLeases`): a replica takes a batch of tokens in one atomic Lua script call (EVALSHA,
+ * loaded on NOSCRIPT) and spends it locally, so a busy key costs one Redis call per batch, and a
+ * quiet one a call per request as without leases. Unspent tokens go back to Redis after 1 s and on
+ * shutdown. Calls count in `ratelimit_redis_calls_total` by operation (lease, return).
  *
  * When Redis is unavailable (down, unreachable, slower than `commandTimeoutMs`) the API stays up:
  * decisions fall back to per-replica in-memory buckets with the same limits (so login is still
@@ -75,6 +87,8 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleInit,
   private readonly fallback: RateLimitStore;
   private readonly logger: Logger;
   private readonly errors;
+  private readonly calls;
+  private readonly leases: TokenLeases;
   private readonly warnIntervalMs: number;
   private readonly connectWaitMs: number;
   private lastWarnAt = Number.NEGATIVE_INFINITY;
@@ -92,6 +106,17 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleInit,
       'Rate-limit decisions the shared store could not make (answered by the per-replica fallback)',
       ['store'],
     );
+    this.calls = counter(
+      options.registry,
+      'ratelimit_redis_calls_total',
+      'Rate-limit script calls to Redis: token leases taken, and unspent tokens given back',
+      ['op'],
+    );
+    this.leases = new TokenLeases((key, limits, want, giveBack) => this.lease(key, limits, want, giveBack), {
+      ...options.leases,
+      onGiveBackError: (err) =>
+        this.warn(err, 'rate-limit store: could not give leased tokens back to Redis'),
+    });
     this.client = new Redis(options.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -124,6 +149,7 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleInit,
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.leases.close();
     try {
       if (this.client.status === 'ready') await this.client.quit();
       else this.client.disconnect();
@@ -133,10 +159,8 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleInit,
   }
 
   async take(key: string, limits: BucketLimits): Promise<TakeResult> {
-    const args = [String(limits.capacity), String(limits.refillPerSec), String(limits.cost ?? 1)];
     try {
-      const [allowed, tokens] = (await this.evalTake(key, args)) as [number, string];
-      return takeResult(allowed === 1, Number(tokens), limits);
+      return await this.leases.take(key, limits);
     } catch (err) {
       this.errors.inc({ store: 'redis' });
       this.warn(err as Error, 'rate-limit store: Redis unavailable; using per-replica limits');
@@ -144,13 +168,25 @@ export class RedisRateLimitStore extends RateLimitStore implements OnModuleInit,
     }
   }
 
-  private async evalTake(key: string, args: string[]): Promise<unknown> {
+  /** One LEASE_SCRIPT call: gives `giveBack` tokens back, then takes up to `want`. */
+  private async lease(
+    key: string,
+    limits: BucketLimits,
+    want: number,
+    giveBack: number,
+  ): Promise<LeaseGrant> {
+    this.calls.inc({ op: want > 0 ? 'lease' : 'return' });
+    const { capacity, refillPerSec, cost = 1 } = limits;
+    const args = [capacity, refillPerSec, want, cost, giveBack].map(String);
+    let reply: unknown;
     try {
-      return await this.client.evalsha(TAKE_SHA, 1, key, ...args);
+      reply = await this.client.evalsha(LEASE_SHA, 1, key, ...args);
     } catch (err) {
       if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err;
-      return this.client.eval(TAKE_SCRIPT, 1, key, ...args);
+      reply = await this.client.eval(LEASE_SCRIPT, 1, key, ...args);
     }
+    const [granted, level] = reply as [string, string];
+    return { granted: Number(granted), level: Number(level) };
   }
 
   private warn(err: Error, message: string): void {

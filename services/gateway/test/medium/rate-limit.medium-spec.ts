@@ -3,9 +3,17 @@ import { createLogger } from '@brainmesh/logging';
 import { createMetricsRegistry, type Registry } from '@brainmesh/telemetry';
 import { LogCapture, requireInfraEnv, uniqueName } from '@brainmesh/testing';
 import Redis from 'ioredis';
+import type { BucketLimits } from '../../src/rate-limit/rate-limit.store';
 import { RedisRateLimitStore } from '../../src/rate-limit/redis-rate-limit.repository';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Counts the script calls a store sends to Redis (the client's own methods, called through). */
+const scriptCalls = (store: RedisRateLimitStore) => {
+  const evalsha = jest.spyOn(store.client, 'evalsha');
+  const evalScript = jest.spyOn(store.client, 'eval');
+  return () => evalsha.mock.calls.length + evalScript.mock.calls.length;
+};
 
 /** RedisRateLimitStore on the real Redis: two stores stand for two gateway replicas. */
 describe('RedisRateLimitStore on real Redis', () => {
@@ -74,6 +82,95 @@ describe('RedisRateLimitStore on real Redis', () => {
     await sleep(400); // full again: the key is gone, a fresh bucket answers
     expect(await admin.exists(key)).toBe(0);
     expect(await a.take(key, limits)).toMatchObject({ allowed: true, remaining: 2, resetSeconds: 1 });
+  });
+
+  describe('token leases', () => {
+    const allowedOf = async (store: RedisRateLimitStore, key: string, limits: BucketLimits, n: number) => {
+      const results = await Promise.all(Array.from({ length: n }, () => store.take(key, limits)));
+      return results.filter((r) => r.allowed).length;
+    };
+
+    it('never lets two replicas hammered concurrently allow more than capacity + refill', async () => {
+      const [a, b] = [await replica(), await replica()];
+      const key = `rl:test:${uniqueName('hammer')}`;
+      const limits = { capacity: 100, refillPerSec: 200 }; // leases of up to 10
+      let allowed = 0;
+      let refused = 0;
+      const startedAt = performance.now();
+      const deadline = startedAt + 1_000;
+      const client = async (store: RedisRateLimitStore) => {
+        while (performance.now() < deadline) {
+          if ((await store.take(key, limits)).allowed) allowed += 1;
+          else refused += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, (_, i) => client(i % 2 === 0 ? a : b)));
+      const elapsedSec = (performance.now() - startedAt) / 1000;
+
+      // Redis's clock counts whole milliseconds: 2 ms of slack on the refill.
+      const bound = limits.capacity + limits.refillPerSec * (elapsedSec + 0.002);
+      expect(allowed).toBeLessThanOrEqual(Math.floor(bound + 1e-9));
+      expect(allowed).toBeGreaterThanOrEqual(limits.capacity);
+      expect(refused).toBeGreaterThan(0);
+      expect(await registry.getSingleMetricAsString('ratelimit_store_errors_total')).not.toMatch(/ \d+$/m);
+    });
+
+    it('makes far fewer Redis calls than takes on a hot key', async () => {
+      const store = await replica();
+      const calls = scriptCalls(store);
+      const key = `rl:test:${uniqueName('hot')}`;
+      const limits = { capacity: 1_000, refillPerSec: 100 }; // leases of up to 50
+      let allowed = 0;
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          for (let i = 0; i < 100; i++) if ((await store.take(key, limits)).allowed) allowed += 1;
+        }),
+      );
+      expect(allowed).toBe(1_000);
+      expect(calls()).toBeLessThanOrEqual(50); // 25 when every lease grows: 1, 2, ..., 32, then 50s
+      expect(await registry.getSingleMetricAsString('ratelimit_redis_calls_total')).toContain(
+        `ratelimit_redis_calls_total{op="lease",service="gateway"} ${calls()}`,
+      );
+    });
+
+    it('gives tokens an idle lease holds back to Redis, where another replica takes them', async () => {
+      const [a, b] = [await replica(), await replica()];
+      const key = `rl:test:${uniqueName('idle')}`;
+      const limits = { capacity: 100, refillPerSec: 0.001 }; // leases of up to 10, no refill to speak of
+      expect(await allowedOf(a, key, limits, 20)).toBe(20);
+      const held = Math.round(80 - Number(await admin.hget(key, 'tokens')));
+      expect(held).toBeGreaterThan(0); // a leased more than it spent (1 + 2 + 4 + 8 + 10 = 25 at full speed)
+
+      expect(await allowedOf(b, key, limits, 100)).toBe(80 - held);
+      await sleep(1_500); // a's lease is older than 1 s: the sweep gives its tokens back
+      expect(Math.round(Number(await admin.hget(key, 'tokens')))).toBe(held);
+      expect(await allowedOf(b, key, limits, 10)).toBe(held);
+    });
+
+    it('gives leased tokens back on shutdown', async () => {
+      const [a, b] = [await replica(), await replica()];
+      const key = `rl:test:${uniqueName('shutdown')}`;
+      const limits = { capacity: 100, refillPerSec: 0.001 };
+      expect(await allowedOf(a, key, limits, 20)).toBe(20);
+      expect(Number(await admin.hget(key, 'tokens'))).toBeLessThan(80);
+      await a.onModuleDestroy();
+      expect(await allowedOf(b, key, limits, 100)).toBe(80);
+    });
+
+    it('is exact for a quiet key: one Redis call per take, remaining down by 1 each time', async () => {
+      const [a, b] = [await replica(), await replica()];
+      const calls = [scriptCalls(a), scriptCalls(b)];
+      const key = `rl:test:${uniqueName('quiet')}`;
+      const limits = { capacity: 100, refillPerSec: 0.001 };
+      const remaining = [];
+      for (let i = 0; i < 6; i++) {
+        if (i > 0) await sleep(200);
+        remaining.push((await (i % 2 === 0 ? a : b).take(key, limits)).remaining);
+      }
+      expect(remaining).toEqual([99, 98, 97, 96, 95, 94]);
+      expect(calls.map((count) => count())).toEqual([3, 3]);
+      expect(Number(await admin.hget(key, 'tokens'))).toBeCloseTo(94, 2); // no replica holds a token
+    });
   });
 
   it('keeps keys independent', async () => {
