@@ -4,6 +4,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   SimpleSpanProcessor,
   type SpanExporter,
@@ -14,7 +15,10 @@ import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 export interface TracingOptions {
   /** `service.name` of the process (in the embedded mode, the whole platform is one process). */
   serviceName: string;
-  /** OTLP/HTTP endpoint (e.g. http://otel-collector:4318); spans are still created without one. */
+  /**
+   * OTLP/HTTP endpoint (e.g. http://otel-collector:4318). Without one (and without `exporter`),
+   * spans are not recorded; their trace ids still propagate and appear in logs.
+   */
   otlpEndpoint?: string;
   /** Extra exporter, e.g. an in-memory one in tests. */
   exporter?: SpanExporter;
@@ -37,6 +41,9 @@ export function initTracing(options: TracingOptions): NodeTracerProvider {
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
     spanProcessors,
+    // Nothing exports spans: do not record them. Spans still carry trace ids (logs, usage records,
+    // `traceparent` to the next hop); with an exporter, OTEL_TRACES_SAMPLER applies (default: all).
+    ...(spanProcessors.length === 0 ? { sampler: new AlwaysOffSampler() } : {}),
   });
   provider.register({
     contextManager: new AsyncLocalStorageContextManager(),
