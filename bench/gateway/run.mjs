@@ -7,6 +7,7 @@
 // Scenarios, all against the same loopback mock LLM upstream (fixed latency, 20 ms):
 //
 //   direct     client -> mock                                    (the floor)
+//   node-relay client -> node-relay.mjs -> mock   (a bare Node.js relay: the floor of any Node gateway)
 //   portkey    client -> Portkey gateway (@portkey-ai/gateway) -> mock
 //   brainmesh  client -> gateway -> (gRPC) ai-routing -> mock      (API key auth, usage accounting on)
 //
@@ -46,7 +47,7 @@ const option = (name, fallback) => {
 };
 const QUICK = flag('quick');
 const CPU_PROF = flag('cpu-prof');
-const SCENARIOS = option('scenarios', 'direct,portkey,brainmesh').split(',');
+const SCENARIOS = option('scenarios', 'direct,node-relay,portkey,brainmesh').split(',');
 const RATES = option('rates', '200,500,1000').split(',').map(Number);
 const MODES = option('modes', 'json,stream').split(',');
 const UPSTREAM_LATENCY_MS = Number(option('latency-ms', '20'));
@@ -666,6 +667,26 @@ async function main() {
         processes: [],
       });
     }
+    let relay;
+    if (SCENARIOS.includes('node-relay')) {
+      const port = await freePort();
+      relay = await startProcess(
+        'node-relay',
+        [join(HERE, 'node-relay.mjs'), '--port', String(port), '--upstream', mock.url],
+        {
+          env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' },
+          logFile: join(dir, 'node-relay.log'),
+          ready: (text) => /listening on/.test(text),
+        },
+      );
+      targets.push({
+        name: 'node-relay',
+        origin: `http://127.0.0.1:${port}`,
+        path: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${UPSTREAM_KEY}` },
+        processes: [relay],
+      });
+    }
     let portkey;
     if (SCENARIOS.includes('portkey')) {
       portkey = await startPortkey(dir);
@@ -720,7 +741,12 @@ async function main() {
       return;
     }
 
-    const allProcesses = [mock, ...(portkey ? [portkey] : []), ...(brainmesh?.processes ?? [])];
+    const allProcesses = [
+      mock,
+      ...(relay ? [relay] : []),
+      ...(portkey ? [portkey] : []),
+      ...(brainmesh?.processes ?? []),
+    ];
     const resources = allProcesses.map((p) => ({ name: p.name, pid: p.pid, before: procStats(p.pid)?.rss }));
     resources.push({ name: 'load generator', before: process.memoryUsage().rss });
 
@@ -755,7 +781,7 @@ async function main() {
           open.push(r);
           const fb = r.firstByte ? `  ttfb p50 ${ms(r.firstByte.p50)} p99 ${ms(r.firstByte.p99)}` : '';
           log(
-            `open   ${t.name.padEnd(9)} ${mode.padEnd(6)} ${String(rate).padStart(5)}/s  achieved ${r.achieved.toFixed(0).padStart(5)}/s  ` +
+            `open   ${t.name.padEnd(10)} ${mode.padEnd(6)} ${String(rate).padStart(5)}/s  achieved ${r.achieved.toFixed(0).padStart(5)}/s  ` +
               `p50 ${ms(r.latency.p50)}  p99 ${ms(r.latency.p99)}  max ${ms(r.latency.max)}${fb}  errors ${r.errors}  dropped ${r.dropped}  gen lag ${ms(r.generatorMaxLag)}` +
               (r.errors ? `  ${JSON.stringify(r.statuses)}` : '') +
               `\n         cpu ms/req ${r.cpu.map((c) => `${c.name} ${c.msPerRequest.toFixed(3)}`).join(', ')}`,
@@ -776,7 +802,7 @@ async function main() {
         Object.assign(r, { scenario: t.name, mode });
         closed.push(r);
         log(
-          `closed ${t.name.padEnd(9)} ${mode.padEnd(6)} ${r.throughput.toFixed(0).padStart(6)} req/s  p50 ${ms(r.latency.p50)}  p99 ${ms(r.latency.p99)}  errors ${r.errors}` +
+          `closed ${t.name.padEnd(10)} ${mode.padEnd(6)} ${r.throughput.toFixed(0).padStart(6)} req/s  p50 ${ms(r.latency.p50)}  p99 ${ms(r.latency.p99)}  errors ${r.errors}` +
             (r.errors ? `  ${JSON.stringify(r.statuses)}` : '') +
             `  cpu ms/req ${r.cpu.map((c) => `${c.name} ${c.msPerRequest.toFixed(3)}`).join(', ')}`,
         );
@@ -795,6 +821,12 @@ async function main() {
         `Load generator: undici ${require('undici/package.json').version} Pool (keep-alive) in the parent process. ` +
         `Every process shares the same ${facts.cores} cores; nothing is pinned or paused.`,
     ];
+    if (relay) {
+      notes.push(
+        'node-relay: `bench/gateway/node-relay.mjs`, one Node process (node:http server and keep-alive client) that pipes ' +
+          'the request and the answer through unparsed: the cost of one Node.js process hop on this machine.',
+      );
+    }
     if (portkey) {
       notes.push(
         `Portkey: @portkey-ai/gateway ${portkeyVersion()} (\`build/start-server.js --headless\`, NODE_ENV=production, @hono/node-server 1.13.5), ` +
