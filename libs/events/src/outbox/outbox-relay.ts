@@ -193,22 +193,43 @@ export class OutboxRelay {
     }
     if (result.kind === 'failed') this.metrics.publishFailures.inc({ service: this.options.service });
     if (result.kind === 'idle') {
-      // Seen under the lock: nothing is pending.
-      this.metrics.pending.set({ service: this.options.service }, 0);
-      this.metrics.lagSeconds.set({ service: this.options.service }, 0);
-      this.lastMetricsAt = Date.now();
+      this.markIdle(); // seen under the lock: nothing is pending
     } else {
       await this.refreshMetrics(false);
     }
     return result;
   }
 
+  private markIdle(): void {
+    this.metrics.pending.set({ service: this.options.service }, 0);
+    this.metrics.lagSeconds.set({ service: this.options.service }, 0);
+    this.lastMetricsAt = Date.now();
+  }
+
+  /** One cheap read, no transaction: is any event unpublished? (On error: go and find out.) */
+  private async nothingPending(): Promise<boolean> {
+    try {
+      const rows = (await this.options.dataSource.query(
+        'SELECT 1 FROM outbox_events WHERE published_at IS NULL LIMIT 1',
+      )) as unknown[];
+      return rows.length === 0;
+    } catch {
+      return false; // the batch reports the database trouble
+    }
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
+    // The last pause ended on the timer, not on a notify: look before taking the lock (an idle
+    // poll is then one query instead of a transaction of four round trips).
+    let polling = false;
     this.logger.debug({ service: this.options.service }, 'outbox relay started');
     while (!this.stopRequested) {
+      const quiet = polling && !this.notified && (await this.nothingPending());
       this.notified = false;
-      const result = await this.publishBatch();
+      polling = false;
+      if (quiet) this.markIdle();
+      const result: RelayBatchResult = quiet ? { kind: 'idle' } : await this.publishBatch();
       if (this.stopRequested) break;
       if (result.kind === 'failed') {
         failures += 1;
@@ -227,6 +248,7 @@ export class OutboxRelay {
       if (result.kind === 'idle') await this.pruneIfDue();
       if (result.kind === 'published' && result.count === this.batchSize) continue;
       await this.pause(this.pollIntervalMs, true);
+      polling = !this.notified;
     }
   }
 

@@ -130,6 +130,24 @@ describe('transactional outbox -> InProcessEventBus -> idempotent consumer (PGli
     );
   });
 
+  it('polls an idle outbox with one read and no transaction, and still finds an event written without notify', async () => {
+    await subscribeRecording('g-idle');
+    relay.start();
+    await commit('t', ['first']);
+    await waitFor(async () => (await receivedRows(db.ds)).length === 1, WAIT);
+    const queries = jest.spyOn(db.ds, 'query');
+    const transactions = jest.spyOn(db.ds, 'transaction');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // ~15 idle polls at 20 ms
+    const checks = queries.mock.calls.filter(([sql]) => sql.includes('published_at IS NULL LIMIT 1'));
+    expect(checks.length).toBeGreaterThan(3);
+    expect(transactions).not.toHaveBeenCalled();
+    queries.mockRestore();
+    transactions.mockRestore();
+    // A row committed without notify() (another writer): the next poll sees it and publishes it.
+    await db.ds.transaction((manager) => outbox.add(manager, Ping.create('t', { note: 'silent' })));
+    await waitFor(async () => (await receivedRows(db.ds)).length === 2, WAIT);
+  });
+
   it('writes no event when the transaction rolls back', async () => {
     await subscribeRecording('g');
     relay.start();
