@@ -666,6 +666,7 @@ describe('ai-routing service over gRPC (real Postgres, Kafka, Redis, mock provid
           body: Buffer.from('{nope'),
           cacheControl: '',
           requestId: 'r',
+          batchChunks: false,
         });
         s.on('data', () => undefined);
         s.on('end', resolve);

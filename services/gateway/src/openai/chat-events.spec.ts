@@ -135,28 +135,34 @@ describe('streamChatEvents', () => {
     await expect(done).resolves.toBeUndefined();
   });
 
-  it('completes the response on `end`: the last chunks and [DONE] in one write, without waiting for the call to end', async () => {
+  it('writes the chunks of the event bringing `end` at once and [DONE] when the call ends', async () => {
+    const { stream } = source();
+    const sink = new FakeSink();
+    const done = streamChatEvents(stream, sink, options());
+    stream.write(ev({ start: START, chunks: [chunk(1), chunk(2)], end: USAGE }));
+    await tick();
+    expect(sink.writes).toEqual([`data: ${chunk(1).toString()}\n\ndata: ${chunk(2).toString()}\n\n`]);
+    expect(sink.writableEnded).toBe(false); // the response ends with the call, not before
+    stream.end();
+    await expect(done).resolves.toEqual(USAGE);
+    expect(sink.writes).toEqual([
+      `data: ${chunk(1).toString()}\n\ndata: ${chunk(2).toString()}\n\n`,
+      'data: [DONE]\n\n',
+    ]);
+    expect(sink.writableEnded).toBe(true);
+  });
+
+  it('completes the stream when the call fails after `end` (the bookkeeping), reporting it', async () => {
     const { stream } = source();
     const sink = new FakeSink();
     const lateError = jest.fn();
-    let finished = false;
-    const done = streamChatEvents(stream, sink, options({ onLateError: lateError })).then((usage) => {
-      finished = true;
-      return usage;
-    });
-    stream.write(ev({ start: START, chunks: [chunk(1), chunk(2)], end: USAGE }));
+    const done = streamChatEvents(stream, sink, options({ onLateError: lateError }));
+    stream.write(ev({ start: START, chunks: [chunk(1)], end: USAGE }));
     await tick();
-    expect(sink.writes).toEqual([
-      `data: ${chunk(1).toString()}\n\ndata: ${chunk(2).toString()}\n\ndata: [DONE]\n\n`,
-    ]);
-    expect(sink.writableEnded).toBe(true);
-    expect(finished).toBe(false); // the call itself is still open (ai-routing's bookkeeping)
-
-    // A failure of the bookkeeping after the answer is complete changes nothing for the client.
     stream.emit('error', grpcError(GrpcStatus.UNAVAILABLE, 'settle failed'));
     await expect(done).resolves.toEqual(USAGE);
-    expect(sink.writes).toHaveLength(1);
-    expect(lateError).not.toHaveBeenCalled();
+    expect(sink.writes).toEqual([`data: ${chunk(1).toString()}\n\n`, 'data: [DONE]\n\n']);
+    expect(lateError).toHaveBeenCalledTimes(1);
   });
 
   it('pauses the gRPC stream while the socket buffer is full and resumes on drain', async () => {

@@ -67,9 +67,10 @@ export interface StreamChatOptions {
 /**
  * Relays a streaming call as OpenAI server-sent events with backpressure: when the socket buffer
  * is full the gRPC stream is paused until `drain`, so nothing is buffered beyond the stream's own
- * high-water mark. The chunks of one gRPC event leave in one write; the event bringing `end`
- * (usage) completes the response at once (its chunks and `data: [DONE]` in one write) without
- * waiting for ai-routing's bookkeeping that precedes the call's end. Resolves with the final
+ * high-water mark. The chunks of one gRPC event leave in one write; `data: [DONE]` follows when
+ * the call ends. (Ending the response at the event bringing `end` instead let a closed-loop client
+ * start its next stream while this handler still waited for the call: under load that piled up
+ * calls, memory and multi-second tails, so a stream ends with its call.) Resolves with the final
  * accounting when the call is over. A failure before anything was written rejects (the caller
  * answers problem+json); a failure afterwards, before `end`, ends the stream with one
  * `data: {"error": …}` event.
@@ -104,11 +105,7 @@ export function streamChatEvents(
       if (settled) return;
       if (!writer.opened) open(event.start);
       const chunks = chunksOf(event);
-      if (event.end) {
-        usage = event.end;
-        writer.done(chunks);
-        return;
-      }
+      if (event.end) usage = event.end;
       if (chunks.length === 0 || writer.closed) return;
       if (!writer.data(chunks) && !waitingForDrain) {
         waitingForDrain = true;
@@ -132,7 +129,10 @@ export function streamChatEvents(
         }
         const { problem: mapped } = toProblem(error);
         options.onLateError?.(error, mapped.status);
-        writer.fail(openAiErrorOf(mapped, '/v1/chat/completions'));
+        // After `end` the answer is complete: a failure of the bookkeeping that follows is logged,
+        // not shown to the client.
+        if (usage) writer.done();
+        else writer.fail(openAiErrorOf(mapped, '/v1/chat/completions'));
         resolve(usage);
       }),
     );

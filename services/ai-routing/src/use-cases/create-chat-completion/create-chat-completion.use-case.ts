@@ -121,10 +121,10 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
         })
       : this.unary(ctx, callable, body, admitted, sink, signal, cacheState, { promptUpper, maxOut });
     const answer = await run;
-    if (key && policy.write && answer) await this.cache.set(key, answer, policy.ttlS);
+    if (key && policy.write && answer) await this.cache.set(key, answer(), policy.ttlS);
   }
 
-  /** Non-streaming: returns the answer JSON (for the cache). */
+  /** Non-streaming: returns the answer JSON (for the cache), built on demand. */
   private async unary(
     ctx: CallContext,
     callable: CallableRoute,
@@ -134,7 +134,7 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
     signal: AbortSignal,
     cacheState: RoutingInfo['cache'],
     estimate: { promptUpper: number; maxOut: number },
-  ): Promise<string | undefined> {
+  ): Promise<(() => string) | undefined> {
     const request = { ...body, stream: false };
     delete request.stream_options;
     let result;
@@ -170,10 +170,10 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
       attempts: result.attempts.length,
       thresholds,
     });
-    return json;
+    return () => json;
   }
 
-  /** Streaming: chunks go to the sink as they come; returns the assembled answer JSON (for the cache). */
+  /** Streaming: chunks go to the sink as they come; returns the assembled answer JSON (for the cache), built on demand. */
   private async streamed(
     ctx: CallContext,
     callable: CallableRoute,
@@ -184,7 +184,7 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
     includeUsage: boolean,
     cacheState: RoutingInfo['cache'],
     estimate: { promptUpper: number; maxOut: number },
-  ): Promise<string | undefined> {
+  ): Promise<(() => string) | undefined> {
     const request = { ...body, stream: true };
     let result;
     try {
@@ -266,7 +266,7 @@ export class CreateChatCompletionUseCase implements OnModuleInit {
       attempts: result.attempts.length,
       thresholds,
     });
-    return JSON.stringify(chunksToCompletion(chunks));
+    return () => JSON.stringify(chunksToCompletion(chunks));
   }
 
   /** Records the failure (charging what a broken stream already produced) and throws the client's error. */
