@@ -210,7 +210,9 @@ return 1
  * crossed, and holds a new amount for the calls it will admit locally.
  * KEYS: counter, holds.
  * ARGV: previous holds member ('' = none), previous amount, consumed micros, wanted micros, minimum
- *   micros, hard (0|1), limit micros, drop-at ms, lease id, lease ttl ms, kept micros.
+ *   micros, hard (0|1), limit micros, drop-at ms, lease id, lease ttl ms, kept micros, step number.
+ * A step is applied once: the counter remembers each lease's last step (`s:<lease id>`), and the
+ * same step sent again (its answer was lost) only gets the first answer back (without thresholds).
  * Granted: soft budgets get `wanted`; hard ones get `wanted` capped at half the free room (so other
  * replicas keep some), but never less than `minimum`; when even `minimum` does not fit, only `kept`
  * (what calls in flight already hold) and the answer is 'short'.
@@ -221,6 +223,15 @@ return 1
 export const LEASE_SCRIPT = script(`${PRELUDE}
 local counter, holds = KEYS[1], KEYS[2]
 if redis.call('EXISTS', counter) == 0 then return {'init'} end
+local stepField = 's:' .. ARGV[9]
+local last = redis.call('HGET', counter, stepField)
+if last then
+  local lastStep, lastGranted, lastStatus = string.match(last, '^(%d+)|(%d+)|(%a+)$')
+  if lastStep == ARGV[12] then
+    local v = redis.call('HMGET', counter, 'spent', 'reserved')
+    return {lastStatus, lastGranted, v[1] or '0', v[2] or '0'}
+  end
+end
 sweep(counter, holds)
 local previous, previousAmount, consumed = ARGV[1], ARGV[2], ARGV[3]
 if previous ~= '' and redis.call('ZREM', holds, previous) == 1 and previousAmount ~= '0' then
@@ -243,13 +254,14 @@ if ARGV[6] == '1' then
     granted = math.min(wanted, math.max(minimum, math.floor(free / 2)))
   end
 end
+local amount = string.format('%d', granted)
 if granted > 0 then
-  local amount = string.format('%d', granted)
   redis.call('HINCRBY', counter, 'reserved', amount)
   redis.call('ZADD', holds, now + tonumber(ARGV[10]), ARGV[9] .. '|' .. amount)
   redis.call('PEXPIREAT', holds, ARGV[8])
 end
-local out = {status, string.format('%d', granted), v[1] or '0', string.format('%d', reserved + granted)}
+redis.call('HSET', counter, stepField, ARGV[12] .. '|' .. amount .. '|' .. status)
+local out = {status, amount, v[1] or '0', string.format('%d', reserved + granted)}
 for _, x in ipairs(crossed) do out[#out + 1] = x end
 return out
 `);

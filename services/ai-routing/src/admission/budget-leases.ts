@@ -59,6 +59,17 @@ interface Lease {
   lastEstimate: number;
   lastAdmitMs: number;
   renewAtMs: number;
+  /** The hold in Redis is gone after this (its ttl, counted from the step's start): no room then. */
+  expiresAtMs: number;
+  /** Steps sent so far; each carries its number so a retried step is applied once. */
+  seq: number;
+  /**
+   * A step whose answer was lost (Redis may or may not have applied it): it is sent again, as is,
+   * before anything else, and the lease has no room until then.
+   */
+  unconfirmed?: { args: string[]; consumed: number };
+  /** Admits between their first look at the lease and their reservation (it must not be dropped). */
+  pins: number;
   /** The Redis step in progress; admits wait for it (the grant is changing). */
   busy?: Promise<StepResult>;
 }
@@ -67,7 +78,8 @@ type StepResult =
   | { status: 'ok' | 'short'; granted: number; spent: number; reserved: number }
   | { status: 'error'; err: unknown };
 
-const MAX_ROUNDS = 10;
+/** Grants an admit may wait through before it gives up (other calls kept taking the room). */
+const MAX_STEPS = 20;
 
 /**
  * Budget leases: the per-replica fast path of {@link RedisAdmissionStore} for calls that only
@@ -87,8 +99,8 @@ const MAX_ROUNDS = 10;
  */
 export class BudgetLeases {
   private readonly leases = new Map<string, Lease>();
-  /** Reservations admitted here and neither settled nor released (a repeat is ignored). */
-  private readonly open = new Set<string>();
+  /** Reservations admitted here and neither settled nor released, with their leases. */
+  private readonly open = new Map<string, Lease[]>();
   private readonly syncIntervalMs: number;
   private readonly ttlMs: number;
   private readonly idleMs: number;
@@ -105,35 +117,52 @@ export class BudgetLeases {
     this.timer.unref();
   }
 
-  /** Admits against the leases (growing them when short); undefined when Redis failed. */
+  /** Admits against the leases (growing them when short); undefined when Redis failed or closed. */
   async admit(req: AdmissionRequest, estimate: number): Promise<AdmissionResult | undefined> {
+    if (this.closed) return undefined;
     const leases = req.budgets.map((b) => this.leaseFor(req.tenantId, b));
-    for (let round = 0; ; round++) {
+    for (const l of leases) l.pins += 1;
+    try {
+      return await this.admitPinned(req, estimate, leases);
+    } finally {
+      for (const l of leases) l.pins -= 1;
+    }
+  }
+
+  private async admitPinned(
+    req: AdmissionRequest,
+    estimate: number,
+    leases: Lease[],
+  ): Promise<AdmissionResult | undefined> {
+    for (let steps = 0; ;) {
       const busy = leases.filter((l) => l.busy);
       if (busy.length > 0) {
         await Promise.all(busy.map((l) => l.busy));
         continue;
       }
-      const short = leases.filter((l) => l.check.hard && room(l) < estimate);
+      const now = Date.now();
+      const short = leases.filter((l) => l.check.hard && room(l, now) < estimate);
       if (short.length === 0) break;
-      const steps = await Promise.all(short.map((l) => this.step(l, estimate, false)));
-      const failed = steps.find((s) => s.status === 'error');
+      steps += 1;
+      const results = await Promise.all(short.map((l) => this.step(l, estimate, false)));
+      const failed = results.find((r) => r.status === 'error');
       if (failed) {
         // The spend could not be loaded: admit nothing. Redis itself failed: the caller falls back.
         if (failed.err instanceof SpendLoadError) throw failed.err;
         return undefined;
       }
-      const refused = steps.findIndex((s) => s.status === 'short');
-      if (refused >= 0 || round >= MAX_ROUNDS) {
-        const at = refused >= 0 ? refused : 0;
-        const s = steps[at] as Extract<StepResult, { granted: number }>;
+      // Still short after many grants (other calls keep taking the room): give up like a refusal.
+      const refused = results.findIndex((r) => r.status === 'short');
+      if (refused >= 0 || steps >= MAX_STEPS) {
+        const at = Math.max(0, refused);
+        const r = results[at] as Extract<StepResult, { granted: number }>;
         return {
           admitted: false,
           reason: 'budget_exceeded',
           budgetId: short[at].check.budgetId,
           limitMicros: short[at].check.limitMicros,
-          spentMicros: s.spent,
-          reservedMicros: s.reserved,
+          spentMicros: r.spent,
+          reservedMicros: r.reserved,
         };
       }
     }
@@ -145,7 +174,7 @@ export class BudgetLeases {
       l.lastAdmitMs = now;
     }
     const id = randomUUID();
-    this.open.add(id);
+    this.open.set(id, leases);
     return {
       admitted: true,
       reservation: {
@@ -165,12 +194,14 @@ export class BudgetLeases {
 
   /** Moves the call's hold to local spend (reported at the next sync). A repeat is ignored. */
   settle(reservation: Reservation, actualMicros: number): void {
-    if (!this.open.delete(reservation.id)) return;
-    for (const b of reservation.budgets) {
-      const lease = this.leases.get(budgetKey(this.options.prefix, b));
-      if (!lease) continue;
+    const leases = this.open.get(reservation.id);
+    if (!leases) return;
+    this.open.delete(reservation.id);
+    // Garbage spend would poison the lease's arithmetic: the hold is freed, nothing is charged.
+    const spent = Number.isFinite(actualMicros) && actualMicros > 0 ? Math.ceil(actualMicros) : 0;
+    for (const lease of leases) {
       lease.inFlight = Math.max(0, lease.inFlight - reservation.estimateMicros);
-      lease.unreported += actualMicros;
+      lease.unreported += spent;
     }
   }
 
@@ -181,8 +212,8 @@ export class BudgetLeases {
     clearInterval(this.timer);
     await Promise.all(
       [...this.leases.values()].map(async (l) => {
-        if (l.busy) await l.busy;
-        if (l.granted > 0 || l.unreported > 0) await this.step(l, 0, true);
+        while (l.busy) await l.busy;
+        if (l.granted > 0 || l.unreported > 0 || l.unconfirmed) await this.step(l, 0, true);
       }),
     );
   }
@@ -190,6 +221,12 @@ export class BudgetLeases {
   private leaseFor(tenantId: string, check: BudgetCheck): Lease {
     const key = budgetKey(this.options.prefix, check);
     let lease = this.leases.get(key);
+    // A budget edited since (limit, hard or soft): its grant no longer counts; the next admit steps
+    // with what the caller sees now.
+    if (lease && (lease.check.limitMicros !== check.limitMicros || lease.check.hard !== check.hard)) {
+      lease.check = { ...check };
+      lease.expiresAtMs = 0;
+    }
     if (!lease) {
       lease = {
         key,
@@ -205,6 +242,9 @@ export class BudgetLeases {
         lastEstimate: 0,
         lastAdmitMs: Date.now(),
         renewAtMs: 0,
+        expiresAtMs: 0,
+        seq: 0,
+        pins: 0,
       };
       this.leases.set(key, lease);
     }
@@ -218,58 +258,42 @@ export class BudgetLeases {
       if (l.busy) continue;
       const idle = now - l.lastAdmitMs >= this.idleMs;
       const renew = l.granted > 0 && now >= l.renewAtMs;
-      if (l.unreported > 0 || renew || (idle && l.granted > l.inFlight)) void this.step(l, 0, idle);
-      else if (idle && l.granted === 0 && l.inFlight === 0) this.leases.delete(key);
+      if (l.unreported > 0 || l.unconfirmed || renew || (idle && l.granted > l.inFlight))
+        void this.step(l, 0, idle);
+      else if (idle && l.granted === 0 && l.inFlight === 0 && l.pins === 0) this.leases.delete(key);
     }
   }
 
-  /**
-   * One Redis step on a lease: report the unreported spend and hold what the calls in flight need,
-   * plus `need` (an admit waiting for room), plus a margin for the next calls unless idle.
-   */
+  /** One Redis step on a lease (see {@link nextStep}), one at a time per lease. */
   private step(l: Lease, need: number, idle: boolean): Promise<StepResult> {
     const run = async (): Promise<StepResult> => {
-      const consumed = l.unreported;
-      l.unreported = 0;
-      const kept = l.inFlight;
-      const minimum = l.check.hard ? kept + need : 0;
-      // Room for the next calls: `callsPerLease` worst cases, or half the recent concurrency.
-      const margin =
-        idle || this.closed
-          ? 0
-          : Math.max(Math.max(need, l.lastEstimate) * this.callsPerLease, Math.ceil(l.peak / 2));
-      const wanted = l.check.hard ? Math.max(minimum, l.peak) + margin : 0;
-      l.peak = l.inFlight;
-      const args = [
-        l.member,
-        String(l.granted),
-        String(consumed),
-        String(wanted),
-        String(minimum),
-        l.check.hard ? '1' : '0',
-        String(l.check.limitMicros),
-        String(this.options.dropAtMs(l.check)),
-        l.id,
-        String(this.ttlMs),
-        String(l.check.hard ? kept : 0),
-      ];
+      // A step whose answer was lost goes again as it was (Redis applies a step number once).
+      const pending = l.unconfirmed ?? this.nextStep(l, need, idle);
+      l.unconfirmed = undefined;
+      const startedAt = Date.now();
       try {
         for (let attempt = 0; ; attempt++) {
           const reply = (await evalScript(
             this.options.connection.client,
             LEASE_SCRIPT,
             [l.key, l.holdsKey],
-            args,
+            pending.args,
           )) as string[];
           if (reply[0] === 'init' && attempt < 3) {
             await this.options.seed(l.check);
+            // The new counter starts from the ledger, which already has this spend; the old
+            // holds are gone with it.
+            pending.args[0] = '';
+            pending.args[1] = '0';
+            pending.args[2] = '0';
             continue;
           }
           if (reply[0] !== 'ok' && reply[0] !== 'short')
             throw new Error(`unexpected lease script reply ${JSON.stringify(reply)}`);
           l.granted = Number(reply[1]);
           l.member = l.granted > 0 ? `${l.id}|${reply[1]}` : '';
-          l.renewAtMs = Date.now() + this.ttlMs / 2;
+          l.renewAtMs = startedAt + this.ttlMs / 2;
+          l.expiresAtMs = startedAt + this.ttlMs;
           this.report(l, reply.slice(4));
           return {
             status: reply[0],
@@ -279,9 +303,13 @@ export class BudgetLeases {
           };
         }
       } catch (err) {
-        // Not reported: try again at the next sync (the old hold, if any, is still in Redis).
-        l.unreported += consumed;
-        if (!(err instanceof SpendLoadError)) this.options.onError(need > 0 ? 'lease' : 'report', err);
+        if (err instanceof SpendLoadError) {
+          l.unreported += pending.consumed; // nothing was sent: report it next time
+        } else {
+          // Maybe applied, maybe not: no room until the same step is confirmed.
+          l.unconfirmed = pending;
+          this.options.onError(need > 0 ? 'lease' : 'report', err);
+        }
         return { status: 'error', err };
       }
     };
@@ -290,6 +318,40 @@ export class BudgetLeases {
     });
     l.busy = busy;
     return busy;
+  }
+
+  /**
+   * The next step on a lease: report the unreported spend and hold what the calls in flight need,
+   * plus `need` (an admit waiting for room), plus a margin for the next calls unless idle.
+   */
+  private nextStep(l: Lease, need: number, idle: boolean): { args: string[]; consumed: number } {
+    const consumed = l.unreported;
+    l.unreported = 0;
+    const kept = l.inFlight;
+    const minimum = l.check.hard ? kept + need : 0;
+    // Room for the next calls: `callsPerLease` worst cases, or half the recent concurrency.
+    const margin =
+      idle || this.closed
+        ? 0
+        : Math.max(Math.max(need, l.lastEstimate) * this.callsPerLease, Math.ceil(l.peak / 2));
+    const wanted = l.check.hard ? Math.max(minimum, l.peak) + margin : 0;
+    l.peak = l.inFlight;
+    l.seq += 1;
+    const args = [
+      l.member,
+      String(l.granted),
+      String(consumed),
+      String(wanted),
+      String(minimum),
+      l.check.hard ? '1' : '0',
+      String(l.check.limitMicros),
+      String(this.options.dropAtMs(l.check)),
+      l.id,
+      String(this.ttlMs),
+      String(l.check.hard ? kept : 0),
+      String(l.seq),
+    ];
+    return { args, consumed };
   }
 
   private report(l: Lease, flat: string[]): void {
@@ -308,7 +370,8 @@ export class BudgetLeases {
   }
 }
 
-/** Room left in a lease for new calls. */
-function room(l: Lease): number {
+/** Room left in a lease for new calls: none while a step is unconfirmed or the hold may have expired. */
+function room(l: Lease, now: number): number {
+  if (l.unconfirmed || now >= l.expiresAtMs) return 0;
   return l.granted - l.inFlight - l.unreported;
 }

@@ -209,8 +209,10 @@ export class RedisAdmissionStore extends AdmissionStore {
 
   async settle(reservation: Reservation, actualMicros: number, actualTokens: number): Promise<SettleResult> {
     if (reservation.backend === 'lease') {
-      // Thresholds crossed are reported by the lease's next sync (`leases.onThresholds`).
-      this.leases?.settle(reservation, wholeAmount(actualMicros, 'actualMicros'));
+      // The hold is freed even for a garbage amount (which still throws); thresholds crossed are
+      // reported by the lease's next sync (`leases.onThresholds`).
+      this.leases?.settle(reservation, actualMicros);
+      wholeAmount(actualMicros, 'actualMicros');
       return { thresholdsCrossed: [] };
     }
     if (reservation.backend === 'memory')

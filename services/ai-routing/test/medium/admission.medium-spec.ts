@@ -12,7 +12,8 @@ import {
   type BudgetCheck,
   type Reservation,
 } from '../../src/admission';
-import { RedisConnection } from '../../src/repositories/redis-connection.repository';
+import { LEASE_SCRIPT } from '../../src/admission/admission.lua';
+import { evalScript, RedisConnection } from '../../src/repositories/redis-connection.repository';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -412,7 +413,11 @@ describe('RedisAdmissionStore on real Redis', () => {
           await store.admit(request({ tenantId: 't-alerts', budgets: [budget], estimateMicros: 500 })),
         );
         await store.settle(r, 100, 0);
-        await sleep(fast.syncIntervalMs); // let each report land: soft budgets never refuse
+        // The usage ledger has each call too (a counter created now is seeded from it).
+        ledger.set('b-alerts', (ledger.get('b-alerts') ?? 0) + 100);
+        // Let each report land (soft budgets never refuse); the first one creates the counter from
+        // the ledger, before the other replica reports anything.
+        await sleep(fast.syncIntervalMs * (i === 0 ? 4 : 1));
       }
       await sleep(fast.syncIntervalMs * 4);
       expect(crossings.map((c) => c.threshold).sort()).toEqual([100, 80]);
@@ -423,6 +428,57 @@ describe('RedisAdmissionStore on real Redis', () => {
         limitMicros: 1_000,
       });
       expect(await counterOf(budget)).toMatchObject({ spent: '1200' });
+    });
+
+    it('applies a lowered limit to a replica that holds a lease at once', async () => {
+      const a = await replica({ leases: fast });
+      const r = granted(
+        await a.admit(request({ budgets: [hard('b-edit', 1_000_000)], estimateMicros: 10_000 })),
+      );
+      await a.settle(r, 10_000, 0);
+      // The budget was edited down to 15 000: with 10 000 spent, a 10 000 call no longer fits.
+      expect(
+        await a.admit(request({ budgets: [hard('b-edit', 15_000)], estimateMicros: 10_000 })),
+      ).toMatchObject({
+        admitted: false,
+        reason: 'budget_exceeded',
+        limitMicros: 15_000,
+        spentMicros: 10_000,
+      });
+      granted(await a.admit(request({ budgets: [hard('b-edit', 15_000)], estimateMicros: 5_000 })));
+    });
+
+    it('admits two thousand concurrent calls on a large budget without a false refusal', async () => {
+      const a = await replica({ leases: fast });
+      const budget = hard('b-crowd', 1_000_000_000_000);
+      const results = await Promise.all(
+        Array.from({ length: 2_000 }, () => a.admit(request({ budgets: [budget], estimateMicros: 1_000 }))),
+      );
+      expect(results.filter((r) => !r.admitted)).toEqual([]);
+    });
+
+    it('applies a lease step once even when it is sent again (its answer was lost)', async () => {
+      const budget = hard('b-replay', 1_000_000);
+      const store = await replica({ leases: fast });
+      granted(await store.admit(request({ budgets: [budget], estimateMicros: 10 }))); // seeds the counter
+      const counter = await counterOf(budget);
+      const dropAt = String(Date.parse(budget.periodEnd) + 3_600_000);
+      // previous member, previous amount, consumed, wanted, minimum, hard, limit, drop-at, lease id,
+      // ttl, kept, step number
+      const args = ['', '0', '700', '5000', '100', '1', '1000000', dropAt, 'lease:replay', '30000', '0', '1'];
+      const keys = [counter.key, `${counter.key}:res`];
+      const first = (await evalScript(connections[0].client, LEASE_SCRIPT, keys, args)) as string[];
+      const again = (await evalScript(connections[0].client, LEASE_SCRIPT, keys, args)) as string[];
+      expect(first.slice(0, 2)).toEqual(['ok', '5000']);
+      expect(again.slice(0, 2)).toEqual(['ok', '5000']);
+      expect(await counterOf(budget)).toMatchObject({ spent: '700' }); // once, not 1400
+      expect(await admin.zscore(`${counter.key}:res`, 'lease:replay|5000')).not.toBeNull();
+      // The next step number applies again.
+      args[0] = 'lease:replay|5000';
+      args[1] = '5000';
+      args[11] = '2';
+      await evalScript(connections[0].client, LEASE_SCRIPT, keys, args);
+      expect(await counterOf(budget)).toMatchObject({ spent: '1400' });
     });
 
     it('still admits calls with RPM/TPM limits in Redis, one call at a time', async () => {
