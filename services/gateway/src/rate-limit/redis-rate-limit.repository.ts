@@ -37,8 +37,9 @@ if now > ts then
 end
 tokens = math.min(capacity, tokens + give)
 local granted = 0
-if want > 0 and tokens >= cost then
-  granted = math.max(cost, math.min(want, math.floor(tokens)))
+-- 1e-9: float noise (0.9999999999 tokens) must not refuse a caller (the memory store agrees).
+if want > 0 and tokens + 1e-9 >= cost then
+  granted = math.max(cost, math.min(want, math.floor(tokens + 1e-9)))
   tokens = tokens - granted
 end
 local ttl = math.ceil((capacity - tokens) * 1000 / rate)

@@ -173,6 +173,18 @@ describe('RedisRateLimitStore on real Redis', () => {
     });
   });
 
+  it('does not refuse a bucket that float noise left a hair under the cost', async () => {
+    const store = await replica();
+    const key = `rl:test:${uniqueName('noise')}`;
+    const limits = { capacity: 10, refillPerSec: 0.001 };
+    const [seconds, micros] = await admin.time();
+    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    await admin.hset(key, 'tokens', '0.99999999999', 'ts', String(nowMs));
+    await admin.pexpire(key, 60_000);
+    expect((await store.take(key, limits)).allowed).toBe(true);
+    expect((await store.take(key, limits)).allowed).toBe(false);
+  });
+
   it('keeps keys independent', async () => {
     const [a, b] = [await replica(), await replica()];
     const prefix = uniqueName('independent');
