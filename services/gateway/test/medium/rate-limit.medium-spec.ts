@@ -179,7 +179,8 @@ describe('RedisRateLimitStore on real Redis', () => {
     const limits = { capacity: 10, refillPerSec: 0.001 };
     const [seconds, micros] = await admin.time();
     const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    await admin.hset(key, 'tokens', '0.99999999999', 'ts', String(nowMs));
+    // Stamped a little ahead so that no refill happens before the take.
+    await admin.hset(key, 'tokens', '0.99999999999', 'ts', String(nowMs + 10_000));
     await admin.pexpire(key, 60_000);
     expect((await store.take(key, limits)).allowed).toBe(true);
     expect((await store.take(key, limits)).allowed).toBe(false);
