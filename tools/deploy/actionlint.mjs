@@ -15,7 +15,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { runAsScript } from './lib.mjs';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const ACTIONLINT_VERSION = 'v1.7.12';
@@ -182,12 +183,7 @@ async function main(argv) {
   return 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      say(err instanceof ToolError ? err.message : (err?.stack ?? String(err)));
-      process.exit(2);
-    },
-  );
-}
+runAsScript(import.meta.url, main, (err) => {
+  say(err instanceof ToolError ? err.message : (err?.stack ?? String(err)));
+  return 2;
+});

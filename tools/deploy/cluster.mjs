@@ -16,9 +16,8 @@ import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { isAlive, ownedPid, readPid, run, sleep, spawnDetached, stopPid, tail } from '../infra/process.mjs';
-import { DeployError, makeLog, runDir, seconds, withFileLock } from './lib.mjs';
+import { DeployError, makeLog, runAsScript, runDir, seconds, usage, withFileLock } from './lib.mjs';
 import { missing, paths } from './toolchain.mjs';
 
 /** Start order; `down` stops in reverse. */
@@ -461,23 +460,11 @@ async function main(argv) {
       return 0;
     }
     default:
-      console.log(
-        fs
-          .readFileSync(new URL(import.meta.url), 'utf8')
-          .split('\n')
-          .slice(1, 12)
-          .join('\n'),
-      );
-      return cmd === 'help' || cmd === '--help' || cmd === '-h' ? 0 : 2;
+      return usage(import.meta.url, 12, cmd);
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`[deploy] cluster FAILED: ${e instanceof DeployError ? e.message : (e?.stack ?? e)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main, (e) => {
+  console.error(`[deploy] cluster FAILED: ${e instanceof DeployError ? e.message : (e?.stack ?? e)}`);
+  return 1;
+});

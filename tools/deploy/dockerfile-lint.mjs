@@ -21,8 +21,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ensureCachedBinary, runGo, say, ToolError, TOOLS_DIR } from './actionlint.mjs';
+import { runAsScript } from './lib.mjs';
 
 export const BUILDKIT_VERSION = 'v0.34.2';
 
@@ -904,12 +904,7 @@ async function main(argv) {
   return failed ? 1 : 0;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-      say(err instanceof ToolError ? err.message : (err?.stack ?? String(err)));
-      process.exit(2);
-    },
-  );
-}
+runAsScript(import.meta.url, main, (err) => {
+  say(err instanceof ToolError ? err.message : (err?.stack ?? String(err)));
+  return 2;
+});

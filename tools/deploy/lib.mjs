@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isAlive, readPid, sleep } from '../infra/process.mjs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withPidLock } from '../infra/process.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -60,35 +60,28 @@ export function seconds(since) {
 }
 
 /** Run fn while holding an O_EXCL lock file carrying our pid (a dead holder's lock is taken over). */
-export async function withFileLock(lockFile, fn, { what = 'another deploy command', log = () => {} } = {}) {
-  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
-  let announced = 0;
-  for (;;) {
-    try {
-      fs.writeFileSync(lockFile, `${process.pid}\n`, { flag: 'wx' });
-      break;
-    } catch (e) {
-      if (e.code !== 'EEXIST') throw e;
-      const holder = readPid(lockFile);
-      if (holder === null) {
-        await sleep(200);
-        if (readPid(lockFile) === null) fs.rmSync(lockFile, { force: true });
-        continue;
-      }
-      if (!isAlive(holder) || holder === process.pid) {
-        fs.rmSync(lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() - announced > 15_000) {
-        log(`waiting for ${what} (pid ${holder}, lock ${lockFile})…`);
-        announced = Date.now();
-      }
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    if (readPid(lockFile) === process.pid) fs.rmSync(lockFile, { force: true });
-  }
+export function withFileLock(lockFile, fn, { what = 'another deploy command', log = () => {} } = {}) {
+  return withPidLock(lockFile, fn, {
+    onWait: (holder) => log(`waiting for ${what} (pid ${holder}, lock ${lockFile})…`),
+    announceMs: 15_000,
+    pollMs: 500,
+  });
+}
+
+/**
+ * When `moduleUrl` is the script node was started with: runs `main(argv)` and exits with the code
+ * it resolves to, or with the code `onError(error)` returns (after reporting it).
+ */
+export function runAsScript(moduleUrl, main, onError) {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(path.resolve(process.argv[1])).href) return;
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => process.exit(onError(error)),
+  );
+}
+
+/** Prints a script's usage (its header comment, lines 2 to `lastLine`); exit code 0 when asked for, 2 otherwise. */
+export function usage(moduleUrl, lastLine, cmd) {
+  console.log(fs.readFileSync(new URL(moduleUrl), 'utf8').split('\n').slice(1, lastLine).join('\n'));
+  return cmd === 'help' || cmd === '--help' || cmd === '-h' ? 0 : 2;
 }

@@ -15,17 +15,18 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { sleep } from '../infra/process.mjs';
 import {
-  DeployError,
-  ROOT,
-  VERSIONS as V,
   cacheDir,
+  DeployError,
   goPlatform,
   makeLog,
+  ROOT,
+  runAsScript,
   seconds,
   tfMirrorDir,
+  usage,
+  VERSIONS as V,
   withFileLock,
 } from './lib.mjs';
 
@@ -603,23 +604,11 @@ async function main(argv) {
       print(['--print-env']);
       return 0;
     default:
-      console.log(
-        fs
-          .readFileSync(new URL(import.meta.url), 'utf8')
-          .split('\n')
-          .slice(1, 14)
-          .join('\n'),
-      );
-      return cmd === 'help' || cmd === '--help' || cmd === '-h' ? 0 : 2;
+      return usage(import.meta.url, 14, cmd);
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`[deploy] toolchain FAILED: ${e instanceof DeployError ? e.message : (e?.stack ?? e)}`);
-      process.exit(1);
-    },
-  );
-}
+runAsScript(import.meta.url, main, (e) => {
+  console.error(`[deploy] toolchain FAILED: ${e instanceof DeployError ? e.message : (e?.stack ?? e)}`);
+  return 1;
+});

@@ -252,10 +252,18 @@ export async function waitReady(probe, { timeoutMs, intervalMs = 250, proc, what
 
 // ---- lock --------------------------------------------------------------------------------------------------
 
-/** Run fn while holding <base>/infra.lock (O_EXCL file with our pid; a dead holder's lock is taken over). */
-export async function withLock(base, fn, log = () => {}) {
-  const lockFile = path.join(base, 'infra.lock');
-  const deadline = Date.now() + 15 * 60_000;
+/**
+ * Run fn while holding `lockFile` (O_EXCL, our pid inside; a dead holder's lock is taken over).
+ * While another live process holds it: `onWait(holder)` at most every `announceMs`, and after
+ * `timeoutMs` `onTimeout(holder)` (which throws) ends the wait.
+ */
+export async function withPidLock(
+  lockFile,
+  fn,
+  { onWait = () => {}, announceMs = 10_000, pollMs = 250, timeoutMs = Infinity, onTimeout } = {},
+) {
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
   let announced = 0;
   for (;;) {
     try {
@@ -274,16 +282,12 @@ export async function withLock(base, fn, log = () => {}) {
         fs.rmSync(lockFile, { force: true });
         continue;
       }
-      if (Date.now() > deadline) {
-        throw new InfraError(
-          `another infra command (pid ${holder}) holds ${lockFile}; stop it or remove the file`,
-        );
-      }
-      if (Date.now() - announced > 10_000) {
-        log(null, `waiting for another infra command (pid ${holder}) to finish…`);
+      if (Date.now() > deadline && onTimeout) onTimeout(holder);
+      if (Date.now() - announced > announceMs) {
+        onWait(holder);
         announced = Date.now();
       }
-      await sleep(250);
+      await sleep(pollMs);
     }
   }
   try {
@@ -291,4 +295,18 @@ export async function withLock(base, fn, log = () => {}) {
   } finally {
     if (readPid(lockFile) === process.pid) fs.rmSync(lockFile, { force: true });
   }
+}
+
+/** Run fn while holding <base>/infra.lock (see {@link withPidLock}); gives up after 15 min. */
+export function withLock(base, fn, log = () => {}) {
+  const lockFile = path.join(base, 'infra.lock');
+  return withPidLock(lockFile, fn, {
+    onWait: (holder) => log(null, `waiting for another infra command (pid ${holder}) to finish…`),
+    timeoutMs: 15 * 60_000,
+    onTimeout: (holder) => {
+      throw new InfraError(
+        `another infra command (pid ${holder}) holds ${lockFile}; stop it or remove the file`,
+      );
+    },
+  });
 }
