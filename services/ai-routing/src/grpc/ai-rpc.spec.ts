@@ -46,6 +46,20 @@ function run(body: (sink: ChatSink, signal: AbortSignal) => Promise<void>, batch
 }
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A call that never finishes whose transport is full: chunk 'a' was written and the write returned false. */
+async function congested() {
+  let sink!: ChatSink;
+  const { call } = run(async (s) => {
+    sink = s;
+    await new Promise(() => undefined);
+  });
+  call.full = true;
+  sink.start(INFO);
+  await sink.chunk('a'); // not written yet: nothing is known about the transport
+  await tick();
+  return { call, sink };
+}
 const text = (m: Message) => m.chunks.map((c) => c.toString());
 
 describe('chatStream', () => {
@@ -124,15 +138,7 @@ describe('chatStream', () => {
   });
 
   it('makes chunk() wait for drain once the transport is full (backpressure)', async () => {
-    let sink!: ChatSink;
-    const { call } = run(async (s) => {
-      sink = s;
-      await new Promise(() => undefined);
-    });
-    call.full = true;
-    sink.start(INFO);
-    await sink.chunk('a'); // not written yet: nothing is known about the transport
-    await tick();
+    const { call, sink } = await congested();
     expect(call.messages).toHaveLength(1); // written, and the write returned false
 
     let resolved = false;
@@ -147,15 +153,7 @@ describe('chatStream', () => {
   });
 
   it('rejects a chunk() waiting for drain with Cancelled when the caller cancels, and writes nothing more', async () => {
-    let sink!: ChatSink;
-    const { call } = run(async (s) => {
-      sink = s;
-      await new Promise(() => undefined);
-    });
-    call.full = true;
-    sink.start(INFO);
-    await sink.chunk('a');
-    await tick();
+    const { call, sink } = await congested();
     const waiting = sink.chunk('b');
     call.emit('cancelled');
     await expect(waiting).rejects.toMatchObject({ code: AiErrorCode.Cancelled });
