@@ -5,8 +5,8 @@
 // Two embedded platforms (every service in one process, PGlite `memory://`, gRPC on loopback) run
 // as child processes of this script: one with the gateway's credential cache on
 // (AUTH_CACHE_TTL_MS=5000), one with it off (AUTH_CACHE_TTL_MS=0). Rate limits are raised so they
-// never trigger. This process is the load generator (node:http, keep-alive agent; undici when it is
-// installed). Scenarios run side by side, interleaved per rate:
+// never trigger. This process is the load generator (undici when it is installed, else node:http with a keep-alive
+// agent; open and closed loops from bench/lib/open-loop.mjs). Scenarios run side by side, interleaved per rate:
 //
 //   healthz        GET /healthz                       no authentication (the floor)
 //   key-cached     GET /v1/me  API key, cache on      no gRPC call while the entry is fresh
@@ -19,13 +19,13 @@
 // Every loop is bounded in count and in time. Results are printed and written to
 // docs/benchmarks.md (between the gateway-auth markers; the text around them is kept).
 import { fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { closedLoop, machine, openLoop, sleep, writeBetweenMarkers } from '../lib/open-loop.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(ROOT, 'package.json'));
@@ -199,109 +199,31 @@ function makeClient() {
   };
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/** One GET of `target` as the shared loops want it: ok means 200. */
+const sendOf = (client, target) => (done) =>
+  client.get(target.url, target.headers, (error, status) => done(error ?? status, !error && status === 200));
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function summarise(latencies, count) {
-  const sorted = latencies.subarray(0, count).sort();
-  return {
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: count ? sorted[count - 1] : NaN,
-  };
-}
-
-/**
- * Open loop: `rate` requests per second for `durationMs`, each on its schedule. Bounded by the
- * request count (rate x duration) and by time (the schedule, then DRAIN_MS for stragglers).
- */
-function openLoop(client, target, rate, durationMs) {
-  const total = Math.round((rate * durationMs) / 1000);
-  const interval = 1000 / rate;
-  const latencies = new Float64Array(total);
-  const stats = { sent: 0, ok: 0, errors: 0, dropped: 0, timedOut: 0, statuses: {} };
-  let inFlight = 0;
-  let lastDone = 0;
-  const t0 = performance.now() + 5;
-  return new Promise((resolve) => {
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      stats.timedOut = inFlight; // still outstanding at the deadline: counted as errors
-      stats.errors += inFlight;
-      const elapsed = Math.max(durationMs, lastDone - t0);
-      resolve({
-        rate,
-        ...stats,
-        achieved: (stats.ok / elapsed) * 1000,
-        ...summarise(latencies, stats.ok),
-      });
-    };
-    const onDone = (intended) => (error, status) => {
-      if (finished) return;
-      inFlight--;
-      const end = performance.now();
-      lastDone = end;
-      if (!error && status === 200) latencies[stats.ok++] = end - intended;
-      else {
-        stats.errors++;
-        const k = error ? (error.code ?? error.message) : String(status);
-        stats.statuses[k] = (stats.statuses[k] ?? 0) + 1;
-      }
-      if (stats.sent === total && inFlight === 0) finish();
-    };
-    const tick = () => {
-      const now = performance.now();
-      while (stats.sent < total && t0 + stats.sent * interval <= now) {
-        const intended = t0 + stats.sent * interval;
-        stats.sent++;
-        if (inFlight >= MAX_IN_FLIGHT) {
-          stats.dropped++;
-          continue;
-        }
-        inFlight++;
-        client.get(target.url, target.headers, onDone(intended));
-      }
-      if (stats.sent < total) setTimeout(tick, 1);
-      else if (inFlight === 0) finish();
-      else setTimeout(finish, DRAIN_MS);
-    };
-    setTimeout(tick, 5);
+/** Open loop (bench/lib/open-loop.mjs) with this benchmark's bounds; latency percentiles at the top level. */
+async function openLoopOf(client, target, rate, durationMs) {
+  const r = await openLoop({
+    send: sendOf(client, target),
+    rate,
+    durationMs,
+    maxInFlight: MAX_IN_FLIGHT,
+    drainMs: DRAIN_MS,
   });
+  return { ...r, ...r.latency };
 }
 
-/** Closed loop: `concurrency` workers back to back for `durationMs` (and at most CLOSED_MAX_REQUESTS). */
-async function closedLoop(client, target, concurrency, durationMs) {
-  const latencies = new Float64Array(CLOSED_MAX_REQUESTS);
-  let started = 0;
-  let ok = 0;
-  let errors = 0;
-  const t0 = performance.now();
-  const deadline = t0 + durationMs;
-  const one = () =>
-    new Promise((resolve) => {
-      const begin = performance.now();
-      client.get(target.url, target.headers, (error, status) => {
-        if (!error && status === 200) latencies[ok++] = performance.now() - begin;
-        else errors++;
-        resolve();
-      });
-    });
-  const worker = async () => {
-    while (performance.now() < deadline && started < CLOSED_MAX_REQUESTS) {
-      started++;
-      await one();
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = performance.now() - t0;
-  return { concurrency, ok, errors, throughput: (ok / elapsed) * 1000, ...summarise(latencies, ok) };
+/** Closed loop (bench/lib/open-loop.mjs); latency percentiles at the top level. */
+async function closedLoopOf(client, target, concurrency, durationMs) {
+  const r = await closedLoop({
+    send: sendOf(client, target),
+    concurrency,
+    durationMs,
+    maxRequests: CLOSED_MAX_REQUESTS,
+  });
+  return { ...r, ...r.latency };
 }
 
 async function login(gatewayUrl, credentials) {
@@ -329,19 +251,6 @@ async function probe(client, target) {
     client.get(target.url, target.headers, (error, s) => resolve(error ? error.message : s)),
   );
   if (status !== 200) throw new Error(`${target.name}: GET ${target.url.pathname} answered ${status}`);
-}
-
-function machine() {
-  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
-  return {
-    cpu: model.trim(),
-    cores: os.availableParallelism?.() ?? os.cpus().length,
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
-    node: process.version,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-  };
 }
 
 const ms = (v) => (Number.isFinite(v) ? v.toFixed(2) : 'n/a');
@@ -401,21 +310,14 @@ function render({ facts, clientName, open, closed, memory, totalSeconds }) {
 }
 
 function writeDoc(block) {
-  const file = join(ROOT, 'docs/benchmarks.md');
-  const generated = `${MARK_START}\n\n${block}\n\n${MARK_END}`;
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(MARK_START);
-  const end = text.indexOf(MARK_END);
-  if (start >= 0 && end > start) {
-    text = text.slice(0, start) + generated + text.slice(end + MARK_END.length);
-  } else {
-    text =
-      `${text.trimEnd()}\n\n## Gateway authentication overhead\n\n` +
-      'How to run: `npx nx run-many -t build`, then `node bench/gateway-auth/run.mjs` (about 3 minutes).\n\n' +
-      `${generated}\n`;
-  }
-  writeFileSync(file, text);
-  return file;
+  return writeBetweenMarkers(join(ROOT, 'docs/benchmarks.md'), {
+    start: MARK_START,
+    end: MARK_END,
+    block,
+    intro:
+      '## Gateway authentication overhead\n\n' +
+      'How to run: `npx nx run-many -t build`, then `node bench/gateway-auth/run.mjs` (about 3 minutes).\n\n',
+  });
 }
 
 async function main() {
@@ -466,16 +368,16 @@ async function main() {
 
     for (const t of targets) {
       activate(t.server);
-      await closedLoop(client, t, PRIME_CONCURRENCY, PRIME_MS);
+      await closedLoopOf(client, t, PRIME_CONCURRENCY, PRIME_MS);
     }
 
     const open = [];
     for (const rate of RATES) {
       for (const t of targets) {
         activate(t.server);
-        await openLoop(client, t, rate, WARMUP_MS);
+        await openLoopOf(client, t, rate, WARMUP_MS);
         await sleep(PAUSE_MS);
-        const r = { scenario: t.name, ...(await openLoop(client, t, rate, MEASURE_MS)) };
+        const r = { scenario: t.name, ...(await openLoopOf(client, t, rate, MEASURE_MS)) };
         open.push(r);
         console.log(
           `open   ${t.name.padEnd(13)} ${String(rate).padStart(5)}/s  achieved ${r.achieved.toFixed(0).padStart(5)}/s  ` +
@@ -489,8 +391,8 @@ async function main() {
     const closed = [];
     for (const t of targets) {
       activate(t.server);
-      await closedLoop(client, t, CLOSED_CONCURRENCY, CLOSED_WARMUP_MS);
-      const r = { scenario: t.name, ...(await closedLoop(client, t, CLOSED_CONCURRENCY, CLOSED_MS)) };
+      await closedLoopOf(client, t, CLOSED_CONCURRENCY, CLOSED_WARMUP_MS);
+      const r = { scenario: t.name, ...(await closedLoopOf(client, t, CLOSED_CONCURRENCY, CLOSED_MS)) };
       closed.push(r);
       console.log(
         `closed ${t.name.padEnd(13)} ${r.throughput.toFixed(0).padStart(5)} req/s  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  max ${ms(r.max)}  errors ${r.errors}`,
