@@ -66,7 +66,7 @@ export const aiRoutingStoreProviders: Provider[] = [
       const onThresholds = (crossings: LeaseThresholdCrossing[]) =>
         void Promise.all(
           crossings.map(async (c) => {
-            const budget = await budgets.findForSpendSeed(c.budgetId);
+            const budget = await budgets.find(c.tenantId, c.budgetId);
             if (budget) await accounting.budgetAlerts(c.tenantId, [{ ...c, budget }]);
           }),
         ).catch((err: unknown) =>
